@@ -1,0 +1,83 @@
+#pragma once
+// Linear least squares and ridge regression by the normal equations.
+//
+// Fitting reduces (X, y, sample_weight) to its sufficient statistics -- weighted means,
+// the centred cross-product XᵀWX and XᵀWy -- in one blocked, parallel pass, then solves
+// a small p×p system. Statistics are accumulated in double whatever the input dtype.
+#include <cstdint>
+#include <vector>
+
+#include "skaccel/matrix.hpp"
+
+namespace skaccel::linear_model {
+
+// Process-level tuning knobs of the fit kernels. They change speed, never results beyond
+// roundoff, and are never saved with a model.
+struct FitHyperparameters {
+  // Rows gathered into one thread-local block before each BLAS call.
+  std::int64_t cpu_macro_block = 1024;
+  // Minimum rows a thread must get before another thread is used.
+  std::int64_t cpu_grain_size = 16384;
+  // Above this many columns, each block goes to one multithreaded BLAS call instead of
+  // per-thread accumulators (saves n_threads × p² memory and the final reduction).
+  std::int64_t cpu_max_cols_batched = 4096;
+};
+
+FitHyperparameters default_fit_hyperparameters();
+FitHyperparameters get_fit_hyperparameters();
+// Throws InvalidArgument on non-positive values.
+void set_fit_hyperparameters(const FitHyperparameters& hp);
+void reset_fit_hyperparameters();
+
+// Weighted sufficient statistics of a least-squares problem.
+struct NormalEquations {
+  std::int64_t n_samples = 0;
+  std::int64_t n_features = 0;
+  std::int64_t n_targets = 0;
+  double weight_sum = 0.0;
+  bool centered = false;
+  std::vector<double> x_mean;  // p; zeros unless centered
+  std::vector<double> y_mean;  // t; zeros unless centered
+  std::vector<double> gram;    // p×p, full symmetric, row-major: Σ w (x-x̄)(x-x̄)ᵀ
+  std::vector<double> xty;     // p×t, row-major:                Σ w (x-x̄)(y-ȳ)ᵀ
+};
+
+// X: n×p, Y: n×t, sample_weight: n non-negative weights with the given stride, or
+// nullptr for unit weights. Any strides are accepted; nothing is copied wholesale.
+// Non-finite input yields non-finite statistics (callers check, see all_finite()).
+template <class T>
+NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y,
+                                            const T* sample_weight,
+                                            std::int64_t sample_weight_stride, bool center,
+                                            int n_threads);
+
+bool all_finite(const NormalEquations& ne);
+
+struct Solution {
+  std::vector<double> coef;       // t×p, row-major
+  std::vector<double> intercept;  // t; zeros unless the statistics were centred
+  std::vector<double> singular;   // min(n, p) singular values of √W(X - x̄), descending
+  std::int64_t rank = 0;
+  bool used_cholesky = false;
+};
+
+// Minimum-norm least squares. Singular values below tol × the largest count as zero,
+// as in scipy.linalg.lstsq(cond=tol). Cholesky when the system has full rank; otherwise
+// the pseudo-inverse through the eigendecomposition of the Gram matrix.
+Solution solve_least_squares(const NormalEquations& ne, double tol);
+
+// Ridge: (XᵀWX + αI) β = XᵀWy, with one α or one per target.
+// Cholesky: throws NumericalError if the system is not positive definite (α = 0 on
+// rank-deficient data), so the caller can switch solver as scikit-learn does.
+// Eigen: the same solution through the eigendecomposition (scikit-learn's "svd" solver
+// in exact arithmetic), valid for any α ≥ 0 (minimum norm when α = 0).
+enum class RidgeSolver { cholesky, eigen };
+Solution solve_ridge(const NormalEquations& ne, const std::vector<double>& alpha,
+                     RidgeSolver solver);
+
+// out (n×t) = X (n×p) · coefᵀ (coef: t×p) + intercept (t, or nullptr for zero).
+template <class T>
+void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept,
+             MatrixView<T> out, int n_threads);
+
+}  // namespace skaccel::linear_model

@@ -1,0 +1,107 @@
+#pragma once
+// Thin, typed wrappers over the Fortran BLAS/LAPACK interface of the linked library.
+// All matrices here are column-major in the Fortran sense; callers translate their
+// row-major views (a row-major k×p block is a column-major p×k matrix with lda = p).
+#include <cstddef>
+#include <cstdint>
+
+#ifndef BLAS_SYMBOL_PREFIX
+#define BLAS_SYMBOL_PREFIX
+#endif
+#define SKACCEL_CAT2(a, b) a##b
+#define SKACCEL_CAT(a, b) SKACCEL_CAT2(a, b)
+#define SKACCEL_F77(name) SKACCEL_CAT(BLAS_SYMBOL_PREFIX, name)
+
+extern "C" {
+using blas_int = int;  // LP64 interface (scipy-openblas32, or MKL's lp64)
+void SKACCEL_F77(dsyrk_)(const char*, const char*, const blas_int*, const blas_int*,
+                         const double*, const double*, const blas_int*, const double*, double*,
+                         const blas_int*, std::size_t, std::size_t);
+void SKACCEL_F77(dgemm_)(const char*, const char*, const blas_int*, const blas_int*,
+                         const blas_int*, const double*, const double*, const blas_int*,
+                         const double*, const blas_int*, const double*, double*, const blas_int*,
+                         std::size_t, std::size_t);
+void SKACCEL_F77(sgemm_)(const char*, const char*, const blas_int*, const blas_int*,
+                         const blas_int*, const float*, const float*, const blas_int*,
+                         const float*, const blas_int*, const float*, float*, const blas_int*,
+                         std::size_t, std::size_t);
+void SKACCEL_F77(dgemv_)(const char*, const blas_int*, const blas_int*, const double*,
+                         const double*, const blas_int*, const double*, const blas_int*,
+                         const double*, double*, const blas_int*, std::size_t);
+void SKACCEL_F77(sgemv_)(const char*, const blas_int*, const blas_int*, const float*,
+                         const float*, const blas_int*, const float*, const blas_int*,
+                         const float*, float*, const blas_int*, std::size_t);
+void SKACCEL_F77(dpotrf_)(const char*, const blas_int*, double*, const blas_int*, blas_int*,
+                          std::size_t);
+void SKACCEL_F77(dpotrs_)(const char*, const blas_int*, const blas_int*, const double*,
+                          const blas_int*, double*, const blas_int*, blas_int*, std::size_t);
+void SKACCEL_F77(dsyevd_)(const char*, const char*, const blas_int*, double*, const blas_int*,
+                          double*, double*, const blas_int*, blas_int*, const blas_int*,
+                          blas_int*, std::size_t, std::size_t);
+}
+
+namespace skaccel::blas {
+
+blas_int checked_int(std::int64_t v);  // throws InvalidArgument beyond the LP64 range
+
+// C (n×n, upper triangle) += A · Aᵀ, A n×k with leading dimension lda.
+inline void syrk_upper_add(std::int64_t n, std::int64_t k, const double* A, std::int64_t lda,
+                           double* C, std::int64_t ldc) {
+  const blas_int n_ = checked_int(n), k_ = checked_int(k), lda_ = checked_int(lda),
+                 ldc_ = checked_int(ldc);
+  const double one = 1.0;
+  SKACCEL_F77(dsyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &one, C, &ldc_, 1, 1);
+}
+
+inline void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, double alpha,
+                 const double* A, std::int64_t lda, const double* B, std::int64_t ldb,
+                 double beta, double* C, std::int64_t ldc) {
+  const blas_int m_ = checked_int(m), n_ = checked_int(n), k_ = checked_int(k),
+                 lda_ = checked_int(lda), ldb_ = checked_int(ldb), ldc_ = checked_int(ldc);
+  SKACCEL_F77(dgemm_)(&ta, &tb, &m_, &n_, &k_, &alpha, A, &lda_, B, &ldb_, &beta, C, &ldc_, 1, 1);
+}
+inline void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta,
+                 float* C, std::int64_t ldc) {
+  const blas_int m_ = checked_int(m), n_ = checked_int(n), k_ = checked_int(k),
+                 lda_ = checked_int(lda), ldb_ = checked_int(ldb), ldc_ = checked_int(ldc);
+  SKACCEL_F77(sgemm_)(&ta, &tb, &m_, &n_, &k_, &alpha, A, &lda_, B, &ldb_, &beta, C, &ldc_, 1, 1);
+}
+
+inline void gemv(char ta, std::int64_t m, std::int64_t n, double alpha, const double* A,
+                 std::int64_t lda, const double* x, std::int64_t incx, double beta, double* y,
+                 std::int64_t incy) {
+  const blas_int m_ = checked_int(m), n_ = checked_int(n), lda_ = checked_int(lda),
+                 incx_ = checked_int(incx), incy_ = checked_int(incy);
+  SKACCEL_F77(dgemv_)(&ta, &m_, &n_, &alpha, A, &lda_, x, &incx_, &beta, y, &incy_, 1);
+}
+inline void gemv(char ta, std::int64_t m, std::int64_t n, float alpha, const float* A,
+                 std::int64_t lda, const float* x, std::int64_t incx, float beta, float* y,
+                 std::int64_t incy) {
+  const blas_int m_ = checked_int(m), n_ = checked_int(n), lda_ = checked_int(lda),
+                 incx_ = checked_int(incx), incy_ = checked_int(incy);
+  SKACCEL_F77(sgemv_)(&ta, &m_, &n_, &alpha, A, &lda_, x, &incx_, &beta, y, &incy_, 1);
+}
+
+// Cholesky of the upper triangle in place; returns LAPACK's info (> 0: not positive definite).
+inline blas_int potrf_upper(std::int64_t n, double* A, std::int64_t lda) {
+  const blas_int n_ = checked_int(n), lda_ = checked_int(lda);
+  blas_int info = 0;
+  SKACCEL_F77(dpotrf_)("U", &n_, A, &lda_, &info, 1);
+  return info;
+}
+
+inline blas_int potrs_upper(std::int64_t n, std::int64_t nrhs, const double* A, std::int64_t lda,
+                            double* B, std::int64_t ldb) {
+  const blas_int n_ = checked_int(n), nrhs_ = checked_int(nrhs), lda_ = checked_int(lda),
+                 ldb_ = checked_int(ldb);
+  blas_int info = 0;
+  SKACCEL_F77(dpotrs_)("U", &n_, &nrhs_, A, &lda_, B, &ldb_, &info, 1);
+  return info;
+}
+
+// Symmetric eigendecomposition (eigenvalues ascending). With vectors, A is overwritten by
+// them (column-major, column j the j-th eigenvector). Returns LAPACK's info.
+blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, double* w);
+
+}  // namespace skaccel::blas

@@ -1,0 +1,253 @@
+// One pass over (X, y, w) producing the centred weighted cross-products.
+//
+// Numerics: each row block is gathered into a thread-local double buffer as
+// √w·(x − s), where the shift s is the weighted mean of the first block. The cross-product
+// of shifted data only needs a rank-one correction by the (small) distance between s and
+// the true mean, so no catastrophic cancellation occurs when |mean| ≫ spread, and float32
+// input is accumulated in double. Threads own contiguous block ranges and their partial
+// sums are reduced in thread order, so results are reproducible for a given thread count.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../common/blas.hpp"
+#include "skaccel/errors.hpp"
+#include "skaccel/linear_model.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace skaccel::linear_model {
+namespace {
+
+struct Partial {
+  std::vector<double> gram;  // p×p column-major, upper triangle filled by syrk
+  std::vector<double> xty;   // t×p column-major == p×t ... see accumulate_block
+  std::vector<double> x_sum; // Σ w (x − s)
+  std::vector<double> y_sum; // Σ w (y − s_y)
+  double weight_sum = 0.0;
+  Partial(std::int64_t p, std::int64_t t)
+      : gram(static_cast<std::size_t>(p * p), 0.0),
+        xty(static_cast<std::size_t>(p * t), 0.0),
+        x_sum(static_cast<std::size_t>(p), 0.0),
+        y_sum(static_cast<std::size_t>(t), 0.0) {}
+};
+
+// Thread-local scratch for one block: A (rows×p) and B (rows×t) row-major, r = √w.
+struct Scratch {
+  std::vector<double> A, B, r;
+  Scratch(std::int64_t rows, std::int64_t p, std::int64_t t)
+      : A(static_cast<std::size_t>(rows * p)),
+        B(static_cast<std::size_t>(rows * t)),
+        r(static_cast<std::size_t>(rows)) {}
+};
+
+template <class T>
+double weight_at(const T* w, std::int64_t stride, std::int64_t i) {
+  return w ? static_cast<double>(w[i * stride]) : 1.0;
+}
+
+// Gathers rows [r0, r1) as √w·(x − xs) into A and √w·(y − ys) into B (row-major, first
+// row at the given pointers) and √w into r; returns Σw.
+template <class T>
+double gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
+              std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, double* A,
+              double* B, double* r) {
+  const std::int64_t p = X.cols, t = Y.cols;
+  double wsum = 0.0;
+  for (std::int64_t i = r0; i < r1; ++i) {
+    const double wi = weight_at(w, ws, i);
+    const double ri = std::sqrt(wi);
+    wsum += wi;
+    double* a = A + (i - r0) * p;
+    double* b = B + (i - r0) * t;
+    r[i - r0] = ri;
+    const T* x = X.row(i);
+    if (X.col_stride == 1) {
+      for (std::int64_t j = 0; j < p; ++j) a[j] = ri * (static_cast<double>(x[j]) - xs[j]);
+    } else {
+      for (std::int64_t j = 0; j < p; ++j)
+        a[j] = ri * (static_cast<double>(x[j * X.col_stride]) - xs[j]);
+    }
+    const T* y = Y.row(i);
+    for (std::int64_t j = 0; j < t; ++j)
+      b[j] = ri * (static_cast<double>(y[j * Y.col_stride]) - ys[j]);
+  }
+  return wsum;
+}
+
+// Adds the gathered block's products to the partial sums.
+void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, const Scratch& s,
+                      bool center, Partial& acc) {
+  blas::syrk_upper_add(p, rows, s.A.data(), p, acc.gram.data(), p);
+  // xty stored column-major t×p (i.e. row-major p×t transposed):  C_cm(t×p) += B_cm · A_cmᵀ
+  if (t == 1) {
+    blas::gemv('N', p, rows, 1.0, s.A.data(), p, s.B.data(), 1, 1.0, acc.xty.data(), 1);
+  } else {
+    blas::gemm('N', 'T', t, p, rows, 1.0, s.B.data(), t, s.A.data(), p, 1.0, acc.xty.data(), t);
+  }
+  if (center) {
+    // Σ w (x − s) = Σ r · (r (x − s)): one matrix-vector product over the block.
+    blas::gemv('N', p, rows, 1.0, s.A.data(), p, s.r.data(), 1, 1.0, acc.x_sum.data(), 1);
+    blas::gemv('N', t, rows, 1.0, s.B.data(), t, s.r.data(), 1, 1.0, acc.y_sum.data(), 1);
+  }
+}
+
+template <class T>
+void check_inputs(ConstMatrixView<T> X, ConstMatrixView<T> Y) {
+  if (X.rows <= 0 || X.cols <= 0) throw InvalidArgument("X must be a non-empty 2-D array");
+  if (Y.rows != X.rows)
+    throw InvalidArgument("X and y have different numbers of samples");
+  if (Y.cols <= 0) throw InvalidArgument("y must have at least one target");
+}
+
+}  // namespace
+
+template <class T>
+NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y,
+                                            const T* w, std::int64_t ws, bool center,
+                                            int n_threads) {
+  check_inputs(X, Y);
+  const std::int64_t n = X.rows, p = X.cols, t = Y.cols;
+  const FitHyperparameters hp = get_fit_hyperparameters();
+  const std::int64_t block = std::min<std::int64_t>(hp.cpu_macro_block, n);
+  const std::int64_t n_blocks = (n + block - 1) / block;
+
+  // Shift: weighted mean of the first block (zero when not centring).
+  std::vector<double> xs(static_cast<std::size_t>(p), 0.0), ys(static_cast<std::size_t>(t), 0.0);
+  if (center) {
+    double wsum = 0.0;
+    for (std::int64_t i = 0; i < block; ++i) {
+      const double wi = weight_at(w, ws, i);
+      wsum += wi;
+      for (std::int64_t j = 0; j < p; ++j) xs[j] += wi * static_cast<double>(X(i, j));
+      for (std::int64_t j = 0; j < t; ++j) ys[j] += wi * static_cast<double>(Y(i, j));
+    }
+    if (wsum > 0.0) {
+      for (auto& v : xs) v /= wsum;
+      for (auto& v : ys) v /= wsum;
+    } else {
+      std::fill(xs.begin(), xs.end(), 0.0);
+      std::fill(ys.begin(), ys.end(), 0.0);
+    }
+  }
+
+  const bool per_thread = p <= hp.cpu_max_cols_batched;
+  int threads = std::max(1, n_threads);
+  threads = static_cast<int>(std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n / hp.cpu_grain_size)));
+  threads = static_cast<int>(std::min<std::int64_t>(threads, n_blocks));
+
+  std::vector<Partial> partials;
+  if (per_thread) {
+    partials.reserve(static_cast<std::size_t>(threads));
+    for (int k = 0; k < threads; ++k) partials.emplace_back(p, t);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+#ifdef _OPENMP
+      const int k = omp_get_thread_num();
+#else
+      const int k = 0;
+#endif
+      const std::int64_t b0 = n_blocks * k / threads, b1 = n_blocks * (k + 1) / threads;
+      Scratch scratch(block, p, t);
+      Partial& acc = partials[static_cast<std::size_t>(k)];
+      for (std::int64_t b = b0; b < b1; ++b) {
+        const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
+        acc.weight_sum += gather(X, Y, w, ws, r0, r1, xs.data(), ys.data(), scratch.A.data(),
+                                 scratch.B.data(), scratch.r.data());
+        accumulate_block(r1 - r0, p, t, scratch, center, acc);
+      }
+    }
+  } else {
+    // Wide data: one accumulator; the gather is parallel, each BLAS call is threaded by
+    // the BLAS library itself.
+    partials.emplace_back(p, t);
+    Partial& acc = partials.front();
+    Scratch scratch(block, p, t);
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+      const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
+      const std::int64_t rows = r1 - r0;
+      const int parts = static_cast<int>(std::min<std::int64_t>(threads, rows));
+      double wsum = 0.0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(parts) reduction(+ : wsum) schedule(static)
+#endif
+      for (int part = 0; part < parts; ++part) {
+        const std::int64_t q0 = r0 + rows * part / parts, q1 = r0 + rows * (part + 1) / parts;
+        wsum += gather(X, Y, w, ws, q0, q1, xs.data(), ys.data(),
+                       scratch.A.data() + (q0 - r0) * p, scratch.B.data() + (q0 - r0) * t,
+                       scratch.r.data() + (q0 - r0));
+      }
+      acc.weight_sum += wsum;
+      accumulate_block(r1 - r0, p, t, scratch, center, acc);
+    }
+  }
+
+  // Reduce in thread order (deterministic for a fixed thread count).
+  Partial& total = partials.front();
+  for (std::size_t k = 1; k < partials.size(); ++k) {
+    const Partial& o = partials[k];
+    for (std::size_t i = 0; i < total.gram.size(); ++i) total.gram[i] += o.gram[i];
+    for (std::size_t i = 0; i < total.xty.size(); ++i) total.xty[i] += o.xty[i];
+    for (std::size_t i = 0; i < total.x_sum.size(); ++i) total.x_sum[i] += o.x_sum[i];
+    for (std::size_t i = 0; i < total.y_sum.size(); ++i) total.y_sum[i] += o.y_sum[i];
+    total.weight_sum += o.weight_sum;
+  }
+
+  NormalEquations ne;
+  ne.n_samples = n;
+  ne.n_features = p;
+  ne.n_targets = t;
+  ne.weight_sum = total.weight_sum;
+  ne.centered = center;
+  ne.x_mean.assign(static_cast<std::size_t>(p), 0.0);
+  ne.y_mean.assign(static_cast<std::size_t>(t), 0.0);
+  ne.gram.assign(static_cast<std::size_t>(p * p), 0.0);
+  ne.xty.assign(static_cast<std::size_t>(p * t), 0.0);
+
+  std::vector<double> dx(static_cast<std::size_t>(p), 0.0), dy(static_cast<std::size_t>(t), 0.0);
+  if (center && total.weight_sum > 0.0) {
+    for (std::int64_t j = 0; j < p; ++j) dx[j] = total.x_sum[j] / total.weight_sum;
+    for (std::int64_t j = 0; j < t; ++j) dy[j] = total.y_sum[j] / total.weight_sum;
+    for (std::int64_t j = 0; j < p; ++j) ne.x_mean[j] = xs[j] + dx[j];
+    for (std::int64_t j = 0; j < t; ++j) ne.y_mean[j] = ys[j] + dy[j];
+  }
+  const double sw = total.weight_sum;
+  // gram: column-major upper (i <= j) -> full row-major, minus the rank-one correction.
+  for (std::int64_t j = 0; j < p; ++j) {
+    for (std::int64_t i = 0; i <= j; ++i) {
+      const double v = total.gram[j * p + i] - sw * dx[i] * dx[j];
+      ne.gram[i * p + j] = v;
+      ne.gram[j * p + i] = v;
+    }
+  }
+  // xty: column-major t×p, element (k, j) at j*t + k  -> row-major p×t (j, k).
+  for (std::int64_t j = 0; j < p; ++j)
+    for (std::int64_t k = 0; k < t; ++k)
+      ne.xty[j * t + k] = total.xty[j * t + k] - sw * dx[j] * dy[k];
+  return ne;
+}
+
+bool all_finite(const NormalEquations& ne) {
+  auto finite = [](const std::vector<double>& v) {
+    for (double x : v)
+      if (!std::isfinite(x)) return false;
+    return true;
+  };
+  return std::isfinite(ne.weight_sum) && finite(ne.gram) && finite(ne.xty) &&
+         finite(ne.x_mean) && finite(ne.y_mean);
+}
+
+template NormalEquations accumulate_normal_equations<float>(ConstMatrixView<float>,
+                                                            ConstMatrixView<float>,
+                                                            const float*, std::int64_t, bool,
+                                                            int);
+template NormalEquations accumulate_normal_equations<double>(ConstMatrixView<double>,
+                                                             ConstMatrixView<double>,
+                                                             const double*, std::int64_t, bool,
+                                                             int);
+
+}  // namespace skaccel::linear_model
