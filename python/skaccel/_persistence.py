@@ -6,6 +6,7 @@ Loading applies the compatibility policy (README, "Compatibility policy") and ch
 fitted attributes against the model type's declared schema from the C++ core.
 """
 
+import functools
 import inspect
 import platform
 import warnings
@@ -24,6 +25,12 @@ _SCHEMAS = {s["estimator"]: s for s in _core.model_schemas()}
 
 def version_record():
     """The versions a model saved now records."""
+    return dict(_process_record())
+
+
+@functools.cache
+def _process_record():
+    # Fixed for the life of the process; computed once.
     return {
         "skaccel": _core.__version__,
         "format_version": FORMAT_VERSION,
@@ -209,9 +216,16 @@ class PersistenceMixin:
         validate_fitted_state(name, state)
         # Hyperparameters added to scikit-learn after the model was saved get their
         # class defaults, so later code never meets an AttributeError.
-        signature = inspect.signature(type(self).__init__)
-        for param in signature.parameters.values():
-            if param.name != "self" and param.kind != param.VAR_KEYWORD:
-                if param.name not in state and param.default is not param.empty:
-                    state[param.name] = param.default
+        for param, default in _constructor_defaults(type(self)).items():
+            state.setdefault(param, default)
         self.__dict__.update(state)
+
+
+@functools.cache
+def _constructor_defaults(cls):
+    signature = inspect.signature(cls.__init__)
+    return {
+        p.name: p.default
+        for p in signature.parameters.values()
+        if p.name != "self" and p.default is not p.empty
+    }

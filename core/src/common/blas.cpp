@@ -34,3 +34,33 @@ blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, 
 }
 
 }  // namespace skaccel::blas
+
+#include <mutex>
+
+extern "C" {
+int SKACCEL_F77(openblas_get_num_threads)(void);
+void SKACCEL_F77(openblas_set_num_threads)(int);
+}
+
+namespace skaccel::blas {
+namespace {
+std::mutex g_scope_mutex;
+int g_scope_depth = 0;
+int g_saved_threads = 0;
+}  // namespace
+
+BlasThreadsScope::BlasThreadsScope(int n_threads) {
+  std::lock_guard<std::mutex> lock(g_scope_mutex);
+  if (g_scope_depth++ == 0) {
+    g_saved_threads = SKACCEL_F77(openblas_get_num_threads)();
+    if (g_saved_threads != n_threads) SKACCEL_F77(openblas_set_num_threads)(n_threads);
+  }
+}
+
+BlasThreadsScope::~BlasThreadsScope() {
+  std::lock_guard<std::mutex> lock(g_scope_mutex);
+  if (--g_scope_depth == 0 && SKACCEL_F77(openblas_get_num_threads)() != g_saved_threads)
+    SKACCEL_F77(openblas_set_num_threads)(g_saved_threads);
+}
+
+}  // namespace skaccel::blas

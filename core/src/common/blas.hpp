@@ -17,6 +17,9 @@ using blas_int = int;  // LP64 interface (scipy-openblas32, or MKL's lp64)
 void SKACCEL_F77(dsyrk_)(const char*, const char*, const blas_int*, const blas_int*,
                          const double*, const double*, const blas_int*, const double*, double*,
                          const blas_int*, std::size_t, std::size_t);
+void SKACCEL_F77(ssyrk_)(const char*, const char*, const blas_int*, const blas_int*,
+                         const float*, const float*, const blas_int*, const float*, float*,
+                         const blas_int*, std::size_t, std::size_t);
 void SKACCEL_F77(dgemm_)(const char*, const char*, const blas_int*, const blas_int*,
                          const blas_int*, const double*, const double*, const blas_int*,
                          const double*, const blas_int*, const double*, double*, const blas_int*,
@@ -44,13 +47,20 @@ namespace skaccel::blas {
 
 blas_int checked_int(std::int64_t v);  // throws InvalidArgument beyond the LP64 range
 
-// C (n×n, upper triangle) += A · Aᵀ, A n×k with leading dimension lda.
-inline void syrk_upper_add(std::int64_t n, std::int64_t k, const double* A, std::int64_t lda,
-                           double* C, std::int64_t ldc) {
+// C (n×n, upper triangle) = A · Aᵀ + beta · C, A n×k with leading dimension lda.
+inline void syrk_upper(std::int64_t n, std::int64_t k, const double* A, std::int64_t lda,
+                       double beta, double* C, std::int64_t ldc) {
   const blas_int n_ = checked_int(n), k_ = checked_int(k), lda_ = checked_int(lda),
                  ldc_ = checked_int(ldc);
   const double one = 1.0;
-  SKACCEL_F77(dsyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &one, C, &ldc_, 1, 1);
+  SKACCEL_F77(dsyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
+}
+inline void syrk_upper(std::int64_t n, std::int64_t k, const float* A, std::int64_t lda,
+                       float beta, float* C, std::int64_t ldc) {
+  const blas_int n_ = checked_int(n), k_ = checked_int(k), lda_ = checked_int(lda),
+                 ldc_ = checked_int(ldc);
+  const float one = 1.0f;
+  SKACCEL_F77(ssyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
 }
 
 inline void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, double alpha,
@@ -103,5 +113,22 @@ inline blas_int potrs_upper(std::int64_t n, std::int64_t nrhs, const double* A, 
 // Symmetric eigendecomposition (eigenvalues ascending). With vectors, A is overwritten by
 // them (column-major, column j the j-th eigenvector). Returns LAPACK's info.
 blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, double* w);
+
+}  // namespace skaccel::blas
+
+namespace skaccel::blas {
+
+// Sets the BLAS library's own thread count for the lifetime of the scope and restores it
+// afterwards. Kernels that parallelize over row blocks with OpenMP use 1, so that each
+// thread's BLAS call does not spawn threads of its own; kernels that hand whole blocks to
+// one BLAS call use their thread budget. Nested or concurrent scopes keep the first
+// scope's setting until the last one ends.
+class BlasThreadsScope {
+ public:
+  explicit BlasThreadsScope(int n_threads);
+  ~BlasThreadsScope();
+  BlasThreadsScope(const BlasThreadsScope&) = delete;
+  BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+};
 
 }  // namespace skaccel::blas

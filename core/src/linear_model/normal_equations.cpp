@@ -8,6 +8,7 @@
 // sums are reduced in thread order, so results are reproducible for a given thread count.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "../common/blas.hpp"
@@ -22,10 +23,10 @@ namespace skaccel::linear_model {
 namespace {
 
 struct Partial {
-  std::vector<double> gram;  // p×p column-major, upper triangle filled by syrk
-  std::vector<double> xty;   // t×p column-major == p×t ... see accumulate_block
-  std::vector<double> x_sum; // Σ w (x − s)
-  std::vector<double> y_sum; // Σ w (y − s_y)
+  std::vector<double> gram;   // p×p column-major, upper triangle filled by syrk
+  std::vector<double> xty;    // p×t row-major (= t×p column-major)
+  std::vector<double> x_sum;  // Σ w (x − s)
+  std::vector<double> y_sum;  // Σ w (y − s_y)
   double weight_sum = 0.0;
   Partial(std::int64_t p, std::int64_t t)
       : gram(static_cast<std::size_t>(p * p), 0.0),
@@ -34,13 +35,28 @@ struct Partial {
         y_sum(static_cast<std::size_t>(t), 0.0) {}
 };
 
-// Thread-local scratch for one block: A (rows×p) and B (rows×t) row-major, r = √w.
+// Compute type of the BLAS calls: double for double input; float for float input, whose
+// per-block products are then added into the double accumulators (blocks are small, so
+// single-precision rounding stays at the level of one block, on shifted data).
+template <class T>
+using Compute = T;
+
+// Thread-local scratch for one block: A (rows×p) and B (rows×t) row-major, r = √w, and
+// for float the block's own products before they join the double sums.
+template <class C>
 struct Scratch {
-  std::vector<double> A, B, r;
+  std::vector<C> A, B, r, gram, xty, x_sum, y_sum;
   Scratch(std::int64_t rows, std::int64_t p, std::int64_t t)
       : A(static_cast<std::size_t>(rows * p)),
         B(static_cast<std::size_t>(rows * t)),
-        r(static_cast<std::size_t>(rows)) {}
+        r(static_cast<std::size_t>(rows)) {
+    if constexpr (!std::is_same_v<C, double>) {
+      gram.resize(static_cast<std::size_t>(p * p));
+      xty.resize(static_cast<std::size_t>(p * t));
+      x_sum.resize(static_cast<std::size_t>(p));
+      y_sum.resize(static_cast<std::size_t>(t));
+    }
+  }
 };
 
 template <class T>
@@ -50,47 +66,68 @@ double weight_at(const T* w, std::int64_t stride, std::int64_t i) {
 
 // Gathers rows [r0, r1) as √w·(x − xs) into A and √w·(y − ys) into B (row-major, first
 // row at the given pointers) and √w into r; returns Σw.
-template <class T>
+template <class T, class C>
 double gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
-              std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, double* A,
-              double* B, double* r) {
+              std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, C* A, C* B,
+              C* r) {
   const std::int64_t p = X.cols, t = Y.cols;
   double wsum = 0.0;
   for (std::int64_t i = r0; i < r1; ++i) {
     const double wi = weight_at(w, ws, i);
     const double ri = std::sqrt(wi);
     wsum += wi;
-    double* a = A + (i - r0) * p;
-    double* b = B + (i - r0) * t;
-    r[i - r0] = ri;
+    C* a = A + (i - r0) * p;
+    C* b = B + (i - r0) * t;
+    r[i - r0] = static_cast<C>(ri);
     const T* x = X.row(i);
     if (X.col_stride == 1) {
-      for (std::int64_t j = 0; j < p; ++j) a[j] = ri * (static_cast<double>(x[j]) - xs[j]);
+      for (std::int64_t j = 0; j < p; ++j)
+        a[j] = static_cast<C>(ri * (static_cast<double>(x[j]) - xs[j]));
     } else {
       for (std::int64_t j = 0; j < p; ++j)
-        a[j] = ri * (static_cast<double>(x[j * X.col_stride]) - xs[j]);
+        a[j] = static_cast<C>(ri * (static_cast<double>(x[j * X.col_stride]) - xs[j]));
     }
     const T* y = Y.row(i);
     for (std::int64_t j = 0; j < t; ++j)
-      b[j] = ri * (static_cast<double>(y[j * Y.col_stride]) - ys[j]);
+      b[j] = static_cast<C>(ri * (static_cast<double>(y[j * Y.col_stride]) - ys[j]));
   }
   return wsum;
 }
 
-// Adds the gathered block's products to the partial sums.
-void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, const Scratch& s,
-                      bool center, Partial& acc) {
-  blas::syrk_upper_add(p, rows, s.A.data(), p, acc.gram.data(), p);
-  // xty stored column-major t×p (i.e. row-major p×t transposed):  C_cm(t×p) += B_cm · A_cmᵀ
+// Products of one gathered block into (gram, xty, x_sum, y_sum) = block + beta·previous.
+template <class C>
+void block_products(std::int64_t rows, std::int64_t p, std::int64_t t, const Scratch<C>& s,
+                    bool center, C beta, C* gram, C* xty, C* x_sum, C* y_sum) {
+  blas::syrk_upper(p, rows, s.A.data(), p, beta, gram, p);
+  // xty is column-major t×p:  C_cm(t×p) = B_cm · A_cmᵀ
   if (t == 1) {
-    blas::gemv('N', p, rows, 1.0, s.A.data(), p, s.B.data(), 1, 1.0, acc.xty.data(), 1);
+    blas::gemv('N', p, rows, C(1), s.A.data(), p, s.B.data(), 1, beta, xty, 1);
   } else {
-    blas::gemm('N', 'T', t, p, rows, 1.0, s.B.data(), t, s.A.data(), p, 1.0, acc.xty.data(), t);
+    blas::gemm('N', 'T', t, p, rows, C(1), s.B.data(), t, s.A.data(), p, beta, xty, t);
   }
   if (center) {
     // Σ w (x − s) = Σ r · (r (x − s)): one matrix-vector product over the block.
-    blas::gemv('N', p, rows, 1.0, s.A.data(), p, s.r.data(), 1, 1.0, acc.x_sum.data(), 1);
-    blas::gemv('N', t, rows, 1.0, s.B.data(), t, s.r.data(), 1, 1.0, acc.y_sum.data(), 1);
+    blas::gemv('N', p, rows, C(1), s.A.data(), p, s.r.data(), 1, beta, x_sum, 1);
+    blas::gemv('N', t, rows, C(1), s.B.data(), t, s.r.data(), 1, beta, y_sum, 1);
+  }
+}
+
+template <class C>
+void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, Scratch<C>& s,
+                      bool center, Partial& acc) {
+  if constexpr (std::is_same_v<C, double>) {
+    block_products<C>(rows, p, t, s, center, 1.0, acc.gram.data(), acc.xty.data(),
+                      acc.x_sum.data(), acc.y_sum.data());
+  } else {
+    block_products<C>(rows, p, t, s, center, C(0), s.gram.data(), s.xty.data(), s.x_sum.data(),
+                      s.y_sum.data());
+    for (std::int64_t j = 0; j < p; ++j)
+      for (std::int64_t i = 0; i <= j; ++i) acc.gram[j * p + i] += s.gram[j * p + i];
+    for (std::size_t i = 0; i < acc.xty.size(); ++i) acc.xty[i] += s.xty[i];
+    if (center) {
+      for (std::size_t i = 0; i < acc.x_sum.size(); ++i) acc.x_sum[i] += s.x_sum[i];
+      for (std::size_t i = 0; i < acc.y_sum.size(); ++i) acc.y_sum[i] += s.y_sum[i];
+    }
   }
 }
 
@@ -139,6 +176,7 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
   threads = static_cast<int>(std::min<std::int64_t>(threads, n_blocks));
 
   std::vector<Partial> partials;
+  blas::BlasThreadsScope blas_threads(per_thread ? 1 : threads);
   if (per_thread) {
     partials.reserve(static_cast<std::size_t>(threads));
     for (int k = 0; k < threads; ++k) partials.emplace_back(p, t);
@@ -152,7 +190,7 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
       const int k = 0;
 #endif
       const std::int64_t b0 = n_blocks * k / threads, b1 = n_blocks * (k + 1) / threads;
-      Scratch scratch(block, p, t);
+      Scratch<Compute<T>> scratch(block, p, t);
       Partial& acc = partials[static_cast<std::size_t>(k)];
       for (std::int64_t b = b0; b < b1; ++b) {
         const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
@@ -166,7 +204,7 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
     // the BLAS library itself.
     partials.emplace_back(p, t);
     Partial& acc = partials.front();
-    Scratch scratch(block, p, t);
+    Scratch<Compute<T>> scratch(block, p, t);
     for (std::int64_t b = 0; b < n_blocks; ++b) {
       const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
       const std::int64_t rows = r1 - r0;

@@ -64,6 +64,7 @@ void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept, 
   if (n == 0) return;
   int threads = static_cast<int>(
       std::clamp<std::int64_t>(n / kPredictGrain, 1, std::max(1, n_threads)));
+  blas::BlasThreadsScope blas_threads(1);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif

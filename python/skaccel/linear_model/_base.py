@@ -52,7 +52,7 @@ class LinearRegression(CoreLinearModelMixin, _SklearnLinearRegression):
             return super().fit(X, y, sample_weight=sample_weight)
 
         X, Y, single_target, sample_weight = self._prepare_fit(
-            X, y, sample_weight, ensure_non_negative=True
+            X, y, sample_weight, dtype="numeric", ensure_non_negative=True
         )
         log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
         result = _core.linear_regression_fit(

@@ -22,18 +22,20 @@ class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
     Must precede the scikit-learn class in the bases.
     """
 
-    def _prepare_fit(self, X, y, sample_weight, *, ensure_non_negative):
+    def _prepare_fit(self, X, y, sample_weight, *, dtype, ensure_non_negative):
         # Finiteness of X is checked on the kernel's output instead of by a full pass
         # over X here (see raise_if_not_finite); y is small and checked as usual.
         X, y = validate_data(
             self,
             X,
             y,
-            dtype=[np.float64, np.float32],
+            dtype=dtype,
             multi_output=True,
             y_numeric=True,
             ensure_all_finite=False,
         )
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)  # as scikit-learn's _preprocess_data does
         y = np.asarray(y, dtype=X.dtype)
         single_target = y.ndim == 1
         Y = y.reshape(y.shape[0], -1)

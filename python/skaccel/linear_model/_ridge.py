@@ -1,5 +1,7 @@
 """Ridge regression on the C++ core."""
 
+import warnings
+
 import numpy as np
 from sklearn.linear_model import Ridge as _SklearnRidge
 
@@ -63,7 +65,7 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             return super().fit(X, y, sample_weight=sample_weight)
 
         X, Y, single_target, sample_weight = self._prepare_fit(
-            X, y, sample_weight, ensure_non_negative=False
+            X, y, sample_weight, dtype=[np.float64, np.float32], ensure_non_negative=False
         )
         n_targets = Y.shape[1]
         if alpha.shape[0] not in (1, n_targets):
@@ -86,6 +88,14 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             log_fallback(self, "fit", "the cross-products are not finite")
             return super().fit(X, y, sample_weight=sample_weight)
         coef, intercept, solver_used = result
+        if solver_used == "svd" and self.solver != "svd" and X.shape[1] > X.shape[0]:
+            # scikit-learn solves wide problems in the dual, where a singular system
+            # keeps solver_="cholesky" and warns; the solution is the same.
+            warnings.warn(
+                "Singular matrix in solving dual problem. Using least-squares solution "
+                "instead."
+            )
+            solver_used = "cholesky"
         self._set_coef_intercept(coef, intercept, single_target)
         self.n_iter_ = None
         self.solver_ = solver_used

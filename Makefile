@@ -1,0 +1,69 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   - virtual environment, packages, build, then examples/persistence.py
+#   make test   - the same set-up, then the C++ tests (ctest) and the Python tests (pytest)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+CORE_BUILD := build/core
+PIP_FLAGS := --disable-pip-version-check -q
+
+.PHONY: all demo test test-cpp test-python install system-deps conformance bench lint clean
+
+all: test
+
+# Debian packages: GoogleTest for the C++ suite (CI and developers run as root).
+$(VENV)/.system-deps:
+	@if [ ! -f /usr/include/gtest/gtest.h ]; then \
+	  echo "installing libgtest-dev"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgtest-dev; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.deps: $(VENV)/bin/python requirements-dev.txt pyproject.toml
+	$(PIP) install $(PIP_FLAGS) -r requirements-dev.txt
+	$(PIP) install $(PIP_FLAGS) "numpy>=1.26,<3" "scipy>=1.11,<2" "scikit-learn>=1.6,<1.10" "joblib>=1.3" "threadpoolctl>=3.1"
+	touch $@
+
+system-deps: $(VENV)/.system-deps
+
+# Editable install: the extension is rebuilt incrementally in build/ on each call.
+install: $(VENV)/.deps
+	$(PIP) install $(PIP_FLAGS) --no-build-isolation -e .
+
+$(CORE_BUILD)/build.ninja: $(VENV)/.deps $(VENV)/.system-deps CMakeLists.txt core/CMakeLists.txt
+	$(VENV)/bin/cmake -S . -B $(CORE_BUILD) -G Ninja -DSKACCEL_BUILD_TESTS=ON \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja)
+
+test-cpp: $(CORE_BUILD)/build.ninja
+	$(VENV)/bin/cmake --build $(CORE_BUILD)
+	cd $(CORE_BUILD) && $(abspath $(VENV)/bin/ctest) --output-on-failure
+
+test-python: install
+	$(PY) -m pytest tests
+
+test: test-cpp test-python
+
+demo: install
+	$(PY) examples/persistence.py
+
+# scikit-learn's own test modules for the patched estimators (see conformance/).
+conformance: install
+	$(PY) conformance/run_sklearn_tests.py
+
+bench: install
+	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex
+	$(PY) benchmarks/bench_linear.py
+
+lint: $(VENV)/.deps
+	$(VENV)/bin/ruff check python tests benchmarks examples conformance
+	$(VENV)/bin/ruff format --check python tests benchmarks examples conformance
+	@if command -v clang-format >/dev/null; then \
+	  clang-format --dry-run --Werror $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp'); \
+	else echo "clang-format not installed: skipping C++ format check"; fi
+
+clean:
+	rm -rf build

@@ -1,0 +1,186 @@
+"""Side-by-side benchmark of skaccel, scikit-learn-intelex and scikit-learn linear models.
+
+All three libraries run in one process on the same data. For every case and estimator it
+times fit, predict (on the training X) and a pickle round trip (pickle.dumps with
+protocol 5 in-band, then pickle.loads), interleaving the libraries round-robin within each
+repeat and reporting medians. A plain np.copyto of X gives the memory-bandwidth bound
+that skaccel's predict is compared with.
+
+    python benchmarks/bench_linear.py            # full sizes, rewrites docs/benchmarks.md
+    python benchmarks/bench_linear.py --quick    # small sizes, prints only
+    python benchmarks/bench_linear.py --quick --output /tmp/bench.md
+
+The script does not touch thread counts or OPENBLAS_* variables; it records them.
+Only the block between the bench_linear markers of the output file is rewritten.
+"""
+
+import argparse
+import datetime
+import gc
+import importlib
+import logging
+import os
+import pickle
+import statistics
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info
+
+import skaccel
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench_linear:begin -->", "<!-- bench_linear:end -->"
+LIBRARIES = {  # column order of the table
+    "skaccel": "skaccel.linear_model",
+    "sklearnex": "sklearnex.linear_model",
+    "sklearn": "sklearn.linear_model",
+}
+ESTIMATORS = ("LinearRegression", "Ridge")  # default parameters (Ridge: alpha=1.0)
+# (n_samples, n_features, dtype, fit repeats)
+FULL_CASES = [(2_000_000, 50, np.float64, 5), (2_000_000, 50, np.float32, 5), (100_000, 1_000, np.float64, 3)]
+QUICK_CASES = [(200_000, 50, np.float64, 5), (200_000, 50, np.float32, 5), (20_000, 200, np.float64, 3)]
+PREDICT_REPEATS, PICKLE_REPEATS, COPY_REPEATS = 15, 101, 15
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+HEADER = ["case", "operation", "skaccel (s)", "sklearnex (s)", "sklearn (s)",
+          "skaccel/sklearnex ratio", "sklearn/skaccel speedup", "predict / bound"]
+
+
+def load_libraries():
+    modules = {}
+    for name, module in LIBRARIES.items():
+        try:
+            modules[name] = importlib.import_module(module)
+        except ImportError as exc:
+            print(f"{name} is not importable ({exc}); its column shows n/a", file=sys.stderr)
+            modules[name] = None
+    logging.getLogger("sklearnex").setLevel(logging.WARNING)  # silence per-call INFO lines
+    return modules
+
+
+def make_data(n_samples, n_features, dtype):
+    """make_regression-like data: X standard normal, y = X @ coef + noise (seed 0)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_samples, n_features))
+    y = X @ rng.standard_normal(n_features) + 0.1 * rng.standard_normal(n_samples)
+    return X.astype(dtype, copy=False), y.astype(dtype, copy=False)
+
+
+def median_times(jobs, repeats):
+    """Median wall time of each callable; jobs alternate round-robin within every repeat."""
+    times = {name: [] for name in jobs}
+    for _ in range(repeats):
+        for name, job in jobs.items():
+            start = time.perf_counter()
+            job()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(samples) for name, samples in times.items()}
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def fmt(seconds):
+    return "n/a" if seconds is None else f"{seconds:.3g}"
+
+
+def ratio(numerator, denominator):
+    return "n/a" if numerator is None or denominator is None else f"{numerator / denominator:.2f}"
+
+
+def bench_case(modules, X, y, fit_repeats, copy_seconds, label):
+    """Yield one table row per (estimator, operation) of a data case."""
+    for estimator in ESTIMATORS:
+        classes = {lib: getattr(mod, estimator) for lib, mod in modules.items() if mod is not None}
+        models = {lib: cls().fit(X, y) for lib, cls in classes.items()}  # warm-up fit
+        operations = {
+            "fit": ({lib: lambda c=cls: c().fit(X, y) for lib, cls in classes.items()}, fit_repeats),
+            "predict": ({lib: lambda m=m: m.predict(X) for lib, m in models.items()}, PREDICT_REPEATS),
+            "pickle round-trip": (
+                {lib: lambda m=m: pickle.loads(pickle.dumps(m, protocol=5)) for lib, m in models.items()},
+                PICKLE_REPEATS,
+            ),
+        }
+        for operation, (jobs, repeats) in operations.items():
+            medians = median_times(jobs, repeats)
+            sk, ex, sl = (medians.get(lib) for lib in LIBRARIES)
+            bound = ratio(sk, copy_seconds) if operation == "predict" else ""
+            row = [f"{estimator} {label}", operation, fmt(sk), fmt(ex), fmt(sl),
+                   ratio(sk, ex), ratio(sl, sk), bound]
+            print(" | ".join(row), flush=True)
+            yield row
+
+
+def environment():
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown")
+    env = " ".join(f"{var}={os.environ[var]}" for var in OPENBLAS_VARS if var in os.environ)
+    command = " ".join(filter(None, [env, "python", *sys.argv]))
+    try:
+        sklearnex_version = version("scikit-learn-intelex")
+    except Exception:
+        sklearnex_version = "not installed"
+    blas = [f"  - {d['internal_api']} ({d['prefix']} {d.get('version')}, "
+            f"{Path(d['filepath']).name}): num_threads={d['num_threads']}" for d in threadpool_info()]
+    return "\n".join([
+        f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- Command: `{command}` (python = `{sys.executable}`)",
+        f"- Environment: {env or 'no OPENBLAS_*/OMP_* variables set'}",
+        f"- `skaccel.version_record()`: `{skaccel.version_record()}`",
+        f"- scikit-learn {version('scikit-learn')}, scikit-learn-intelex {sklearnex_version}",
+        f"- CPU: {cpu}; nproc: {len(os.sched_getaffinity(0))}",
+        "- Loaded thread pools (threadpoolctl, after the run):",
+        *blas,
+    ])
+
+
+def write_block(path, block):
+    """Replace the marked block of path (created if missing), keeping hand-written text."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    head, _, rest = text.partition(BEGIN)
+    tail = rest.partition(END)[2] if rest else "\n"
+    path.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
+    print(f"wrote {path}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument("--output", type=Path, help=f"Markdown file (default {DEFAULT_OUTPUT}; "
+                        "with --quick, print only)")
+    args = parser.parse_args()
+    output = args.output or (None if args.quick else DEFAULT_OUTPUT)
+
+    modules = load_libraries()
+    rows, bandwidth_rows = [], []
+    for n_samples, n_features, dtype, fit_repeats in QUICK_CASES if args.quick else FULL_CASES:
+        label = f"{n_samples:,}×{n_features} {np.dtype(dtype).name}"
+        X, y = make_data(n_samples, n_features, dtype)
+        dst = np.ones_like(X)  # preallocated and touched
+        copy_seconds = median_times({"copy": lambda: np.copyto(dst, X)}, COPY_REPEATS)["copy"]
+        del dst
+        bandwidth_rows.append([label, f"{X.nbytes / 1e6:,.0f}", fmt(copy_seconds),
+                               f"{X.nbytes / copy_seconds / 1e9:.1f}"])
+        rows += bench_case(modules, X, y, fit_repeats, copy_seconds, label)
+        del X, y
+        gc.collect()
+
+    results = markdown_table(HEADER, rows)
+    bounds = markdown_table(["case", "X (MB)", "np.copyto time = bound (s)", "copy bandwidth (GB/s)"],
+                            bandwidth_rows)
+    block = "\n\n".join([
+        f"### Results{' (--quick sizes)' if args.quick else ''}", environment(), results,
+        "Memory-bandwidth bound for predict (bandwidth = bytes(X) / copy time):", bounds,
+    ])
+    print("\n" + block)
+    if output:
+        write_block(output, block)
+
+
+if __name__ == "__main__":
+    main()
