@@ -1,0 +1,82 @@
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import sklearn.linear_model
+
+import skaccel
+import skaccel.linear_model
+
+
+def test_patch_and_unpatch():
+    original = sklearn.linear_model.LinearRegression
+    assert not skaccel.sklearn_is_patched()
+    skaccel.patch_sklearn()
+    try:
+        assert skaccel.sklearn_is_patched()
+        from sklearn.linear_model import LinearRegression, Ridge
+
+        assert LinearRegression is skaccel.linear_model.LinearRegression
+        assert Ridge is skaccel.linear_model.Ridge
+        assert skaccel.sklearn_is_patched(return_map=True) == {
+            "LinearRegression": True,
+            "Ridge": True,
+        }
+    finally:
+        skaccel.unpatch_sklearn()
+    assert not skaccel.sklearn_is_patched()
+    assert sklearn.linear_model.LinearRegression is original
+
+
+def test_partial_patch_and_unknown_name():
+    skaccel.patch_sklearn("Ridge")
+    try:
+        assert skaccel.sklearn_is_patched(return_map=True) == {
+            "LinearRegression": False,
+            "Ridge": True,
+        }
+    finally:
+        skaccel.unpatch_sklearn()
+    try:
+        skaccel.patch_sklearn("KMeans")
+    except ValueError as exc:
+        assert "KMeans" in str(exc)
+    else:
+        raise AssertionError("patching an unknown estimator must fail")
+
+
+def test_model_pickled_while_patched_loads_after_unpatching(regression_data):
+    X, Y, _ = regression_data
+    skaccel.patch_sklearn()
+    try:
+        model = sklearn.linear_model.Ridge().fit(X, Y)
+        sk_model = sklearn.linear_model._ridge.Ridge().fit(X, Y)
+        payload, sk_payload = pickle.dumps(model), pickle.dumps(sk_model)
+    finally:
+        skaccel.unpatch_sklearn()
+    loaded = pickle.loads(payload)
+    assert type(loaded) is skaccel.linear_model.Ridge
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert type(pickle.loads(sk_payload)) is sklearn.linear_model.Ridge
+
+
+def test_python_dash_m_runs_a_script_patched(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from sklearn.linear_model import LinearRegression
+            print(LinearRegression.__module__, sys.argv[1:])
+            """
+        )
+    )
+    env = dict(os.environ)
+    out = subprocess.run(
+        [sys.executable, "-m", "skaccel", str(script), "a", "b"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout
+    assert out.strip() == "skaccel.linear_model._base ['a', 'b']"
