@@ -1,3 +1,5 @@
+#include "skaccel/linear_model.hpp"
+
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
@@ -8,7 +10,6 @@
 
 #include "common.hpp"
 #include "skaccel/errors.hpp"
-#include "skaccel/linear_model.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -19,8 +20,8 @@ namespace lm = skaccel::linear_model;
 namespace {
 
 template <class T>
-lm::NormalEquations accumulate(const In2D<T>& X, const In2D<T>& Y,
-                               const std::optional<In1D<T>>& sw, bool center, int n_threads) {
+lm::NormalEquations accumulate(const In2D<T>& X, const In2D<T>& Y, const std::optional<In1D<T>>& sw,
+                               bool center, int n_threads) {
   const T* w = sw ? sw->data() : nullptr;
   const std::int64_t ws = sw ? sw->stride(0) : 1;
   if (sw && static_cast<std::int64_t>(sw->shape(0)) != static_cast<std::int64_t>(X.shape(0)))
@@ -82,11 +83,11 @@ void predict(In2D<T> X, In2D<T> coef, std::optional<In1D<T>> intercept, Out2D<T>
     throw InvalidArgument("intercept must be contiguous");
   const T* b = intercept ? intercept->data() : nullptr;
   nb::gil_scoped_release release;
-  lm::predict<T>(view<T>(X), view<T>(coef), b,
-                 MatrixView<T>(out.data(), static_cast<std::int64_t>(out.shape(0)),
-                               static_cast<std::int64_t>(out.shape(1)), out.stride(0),
-                               out.stride(1)),
-                 n_threads);
+  lm::predict<T>(
+      view<T>(X), view<T>(coef), b,
+      MatrixView<T>(out.data(), static_cast<std::int64_t>(out.shape(0)),
+                    static_cast<std::int64_t>(out.shape(1)), out.stride(0), out.stride(1)),
+      n_threads);
 }
 
 nb::dict hyperparameters_dict(const lm::FitHyperparameters& hp) {
@@ -104,26 +105,25 @@ void register_linear_model(nb::module_& m) {
         "sample_weight"_a.none(), "fit_intercept"_a, "tol"_a, "n_threads"_a);
   m.def("linear_regression_fit", &linear_regression_fit<float>, "X"_a, "Y"_a,
         "sample_weight"_a.none(), "fit_intercept"_a, "tol"_a, "n_threads"_a);
-  m.def("ridge_fit", &ridge_fit<double>, "X"_a, "Y"_a, "sample_weight"_a.none(),
-        "fit_intercept"_a, "alpha"_a, "solver"_a, "n_threads"_a);
-  m.def("ridge_fit", &ridge_fit<float>, "X"_a, "Y"_a, "sample_weight"_a.none(),
-        "fit_intercept"_a, "alpha"_a, "solver"_a, "n_threads"_a);
+  m.def("ridge_fit", &ridge_fit<double>, "X"_a, "Y"_a, "sample_weight"_a.none(), "fit_intercept"_a,
+        "alpha"_a, "solver"_a, "n_threads"_a);
+  m.def("ridge_fit", &ridge_fit<float>, "X"_a, "Y"_a, "sample_weight"_a.none(), "fit_intercept"_a,
+        "alpha"_a, "solver"_a, "n_threads"_a);
   m.def("linear_predict", &predict<double>, "X"_a, "coef"_a, "intercept"_a.none(), "out"_a,
         "n_threads"_a);
   m.def("linear_predict", &predict<float>, "X"_a, "coef"_a, "intercept"_a.none(), "out"_a,
         "n_threads"_a);
 
-  m.def("get_linear_fit_hyperparameters", []() -> nb::dict {
-    return hyperparameters_dict(lm::get_fit_hyperparameters());
-  });
-  m.def("default_linear_fit_hyperparameters", []() -> nb::dict {
-    return hyperparameters_dict(lm::default_fit_hyperparameters());
-  });
-  m.def("set_linear_fit_hyperparameters",
-        [](std::int64_t block, std::int64_t grain, std::int64_t max_cols) {
-          lm::set_fit_hyperparameters({block, grain, max_cols});
-        },
-        "cpu_macro_block"_a, "cpu_grain_size"_a, "cpu_max_cols_batched"_a);
+  m.def("get_linear_fit_hyperparameters",
+        []() -> nb::dict { return hyperparameters_dict(lm::get_fit_hyperparameters()); });
+  m.def("default_linear_fit_hyperparameters",
+        []() -> nb::dict { return hyperparameters_dict(lm::default_fit_hyperparameters()); });
+  m.def(
+      "set_linear_fit_hyperparameters",
+      [](std::int64_t block, std::int64_t grain, std::int64_t max_cols) {
+        lm::set_fit_hyperparameters({block, grain, max_cols});
+      },
+      "cpu_macro_block"_a, "cpu_grain_size"_a, "cpu_max_cols_batched"_a);
   m.def("reset_linear_fit_hyperparameters", &lm::reset_fit_hyperparameters);
 }
 

@@ -10,9 +10,8 @@ import tempfile
 import time
 
 import numpy as np
-from sklearn.datasets import make_regression
-
 from skaccel.linear_model import LinearRegression
+from sklearn.datasets import make_regression
 
 os.chdir(tempfile.mkdtemp(prefix="skaccel-demo-"))
 
@@ -49,9 +48,8 @@ def timings(estimator_class, X, y):
 
 
 def main():
-    import sklearn.linear_model
-
     import skaccel.linear_model
+    import sklearn.linear_model
 
     X, y = make_regression(n_samples=500_000, n_features=50, noise=1.0, random_state=0)
     print(f"Timing on make_regression {X.shape[0]:,} x {X.shape[1]} float64 (median seconds)")
@@ -62,7 +60,10 @@ def main():
         for i, op in enumerate(("fit", "predict", "pickle round trip")):
             rows.append((name, op, ours[i], theirs[i]))
         rows.append((name, "pickle bytes", ours[3], theirs[3]))
-    header = f"{'estimator':18s} {'operation':18s} {'skaccel':>12s} {'scikit-learn':>13s} {'speedup':>8s}"
+    header = (
+        f"{'estimator':18s} {'operation':18s} {'skaccel':>12s} {'scikit-learn':>13s} "
+        f"{'speedup':>8s}"
+    )
     print(header)
     print("-" * len(header))
     for name, op, ours, theirs in rows:

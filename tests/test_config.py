@@ -2,9 +2,8 @@ import pickle
 
 import numpy as np
 import pytest
-import sklearn
-
 import skaccel
+import sklearn
 from skaccel.exceptions import DeviceUnavailableError
 from skaccel.linear_model import LinearRegression, Ridge
 
@@ -54,8 +53,12 @@ def test_model_pickled_inside_config_context_does_not_carry_it(regression_data):
         model = Ridge().fit(X, Y)
         payload = pickle.dumps(model)
     state = model.__getstate__()
-    for key in ("target_offload", "allow_fallback_to_host", "assume_finite",
-                "array_api_dispatch"):
+    for key in (
+        "target_offload",
+        "allow_fallback_to_host",
+        "assume_finite",
+        "array_api_dispatch",
+    ):
         assert key not in state
         assert key.encode() not in payload
     loaded = pickle.loads(payload)

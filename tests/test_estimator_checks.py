@@ -1,8 +1,7 @@
 """scikit-learn's estimator checks for every skaccel estimator."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
-
 from skaccel.linear_model import LinearRegression, Ridge
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 # Checks expected to fail, with the reason; scikit-learn lists the same for its Ridge
 # (sklearn/utils/_test_common/instance_generator.py).
@@ -20,7 +19,12 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [LinearRegression(), Ridge(), Ridge(solver="svd"), LinearRegression(fit_intercept=False)],
+    [
+        LinearRegression(),
+        Ridge(),
+        Ridge(solver="svd"),
+        LinearRegression(fit_intercept=False),
+    ],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -1,9 +1,7 @@
 import pickle
 
-import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-
 from skaccel.linear_model import LinearRegression, Ridge
 
 

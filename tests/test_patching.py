@@ -5,10 +5,9 @@ import sys
 import textwrap
 
 import numpy as np
-import sklearn.linear_model
-
 import skaccel
 import skaccel.linear_model
+import sklearn.linear_model
 
 
 def test_patch_and_unpatch():
@@ -77,6 +76,9 @@ def test_python_dash_m_runs_a_script_patched(tmp_path):
     env = dict(os.environ)
     out = subprocess.run(
         [sys.executable, "-m", "skaccel", str(script), "a", "b"],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     ).stdout
     assert out.strip() == "skaccel.linear_model._base ['a', 'b']"

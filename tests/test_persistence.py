@@ -10,16 +10,15 @@ import cloudpickle
 import joblib
 import numpy as np
 import pytest
-import sklearn
-from sklearn.exceptions import InconsistentVersionWarning
-
 import skaccel
+import sklearn
 from skaccel.exceptions import (
     CorruptModelError,
     IncompatibleModelError,
     SkaccelVersionWarning,
 )
 from skaccel.linear_model import LinearRegression, Ridge
+from sklearn.exceptions import InconsistentVersionWarning
 
 RECORD = "_skaccel_record"
 
@@ -61,7 +60,9 @@ def test_protocol5_sends_coefficients_out_of_band_without_copy(regression_data):
     loaded = pickle.loads(payload, buffers=raw)
     shared = [r for r in raw if r.nbytes == model.coef_.nbytes][0]
     assert np.shares_memory(loaded.coef_, np.frombuffer(shared, dtype=np.uint8))
-    np.testing.assert_array_equal(loaded.predict(np.tile(X, (1, 50))), model.predict(np.tile(X, (1, 50))))
+    np.testing.assert_array_equal(
+        loaded.predict(np.tile(X, (1, 50))), model.predict(np.tile(X, (1, 50)))
+    )
 
 
 def test_deepcopy_and_cloudpickle(fitted):
@@ -182,10 +183,16 @@ def test_missing_hyperparameter_gets_class_default(fitted):
     [
         (lambda s: s.pop(RECORD), "no skaccel version record"),
         (lambda s: s.__setitem__(RECORD, {"skaccel": "0.1.0"}), "lacks"),
-        (lambda s: s[RECORD].__setitem__("format_version", "x.y"), "invalid model-format"),
+        (
+            lambda s: s[RECORD].__setitem__("format_version", "x.y"),
+            "invalid model-format",
+        ),
         (lambda s: s.pop("coef_"), "lacks \\['coef_'\\]"),
         (lambda s: s.__setitem__("coef_", "garbage"), "coef_"),
-        (lambda s: s.__setitem__("coef_", s["coef_"].astype(np.int64)), "float32 or float64"),
+        (
+            lambda s: s.__setitem__("coef_", s["coef_"].astype(np.int64)),
+            "float32 or float64",
+        ),
         (lambda s: s.__setitem__("coef_", s["coef_"][..., :-1]), "declared shape"),
         (lambda s: s.__setitem__("n_features_in_", 3.5), "integer"),
         (lambda s: s.__setitem__("intercept_", np.zeros((2, 2))), "declared shape"),

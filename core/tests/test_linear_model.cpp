@@ -22,7 +22,8 @@ Problem make_problem(std::int64_t n, std::int64_t p, std::int64_t t, double offs
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> N(0.0, 1.0);
   std::uniform_real_distribution<double> U(0.1, 2.0);
-  Problem pr{n, p, t, std::vector<double>(n * p), std::vector<double>(n * t), std::vector<double>(n)};
+  Problem pr{
+      n, p, t, std::vector<double>(n * p), std::vector<double>(n * t), std::vector<double>(n)};
   std::vector<double> beta(p * t);
   for (auto& b : beta) b = N(rng);
   for (std::int64_t i = 0; i < n; ++i) {
@@ -104,8 +105,8 @@ TEST_P(Accumulate, MatchesTwoPassReference) {
   const auto pr = make_problem(1003, 7, 2, 5.0);
   auto X = ConstMatrixView<double>::row_major(pr.X.data(), pr.n, pr.p);
   auto Y = ConstMatrixView<double>::row_major(pr.Y.data(), pr.n, pr.t);
-  const auto ne = accumulate_normal_equations<double>(X, Y, c.weighted ? pr.w.data() : nullptr,
-                                                      1, c.center, c.threads);
+  const auto ne = accumulate_normal_equations<double>(X, Y, c.weighted ? pr.w.data() : nullptr, 1,
+                                                      c.center, c.threads);
   const auto ref = reference(pr, c.weighted, c.center);
   EXPECT_NEAR(ne.weight_sum, ref.weight_sum, 1e-9 * ref.weight_sum);
   EXPECT_LT(max_rel_diff(ne.gram, ref.gram), 1e-12);
@@ -183,9 +184,9 @@ TEST(Accumulate, NonFiniteInputIsReported) {
 
 TEST(Accumulate, RejectsMismatchedShapes) {
   std::vector<double> X(6), Y(2);
-  EXPECT_THROW(accumulate_normal_equations<double>(ConstMatrixView<double>::row_major(X.data(), 3, 2),
-                                                   ConstMatrixView<double>::row_major(Y.data(), 2, 1),
-                                                   nullptr, 1, true, 1),
+  EXPECT_THROW(accumulate_normal_equations<double>(
+                   ConstMatrixView<double>::row_major(X.data(), 3, 2),
+                   ConstMatrixView<double>::row_major(Y.data(), 2, 1), nullptr, 1, true, 1),
                InvalidArgument);
 }
 
@@ -236,7 +237,8 @@ TEST(Solve, RidgeCholeskyEqualsEigenAndHandlesPerTargetAlpha) {
   const auto ne = accumulate_normal_equations<double>(
       ConstMatrixView<double>::row_major(pr.X.data(), pr.n, pr.p),
       ConstMatrixView<double>::row_major(pr.Y.data(), pr.n, pr.t), pr.w.data(), 1, true, 1);
-  for (const std::vector<double>& alpha : {std::vector<double>{0.5}, std::vector<double>{0.1, 10.0, 1e3}}) {
+  for (const std::vector<double>& alpha :
+       {std::vector<double>{0.5}, std::vector<double>{0.1, 10.0, 1e3}}) {
     const auto chol = solve_ridge(ne, alpha, RidgeSolver::cholesky);
     const auto eig = solve_ridge(ne, alpha, RidgeSolver::eigen);
     EXPECT_LT(max_rel_diff(chol.coef, eig.coef), 1e-10);
@@ -265,8 +267,7 @@ TEST(Solve, RidgeCholeskyReportsSingularSystem) {
 template <class T>
 void check_predict_layouts() {
   const std::int64_t n = 70001, p = 5;
-  std::vector<T> X(n * p), Xf(n * p), coef = {1, -2, 0.5, 3, 0.25}, coef3(3 * p),
-      b = {1.5, -1, 0};
+  std::vector<T> X(n * p), Xf(n * p), coef = {1, -2, 0.5, 3, 0.25}, coef3(3 * p), b = {1.5, -1, 0};
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < p; ++j) {
       X[i * p + j] = static_cast<T>((i * 7 + j * 3) % 11) - T(5);
@@ -330,7 +331,8 @@ TEST(Hyperparameters, SetGetResetAndValidate) {
   set_fit_hyperparameters(hp);
   EXPECT_EQ(get_fit_hyperparameters().cpu_macro_block, 77);
   reset_fit_hyperparameters();
-  EXPECT_EQ(get_fit_hyperparameters().cpu_macro_block, default_fit_hyperparameters().cpu_macro_block);
+  EXPECT_EQ(get_fit_hyperparameters().cpu_macro_block,
+            default_fit_hyperparameters().cpu_macro_block);
   hp.cpu_grain_size = 0;
   EXPECT_THROW(set_fit_hyperparameters(hp), InvalidArgument);
 }

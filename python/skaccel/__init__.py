@@ -7,7 +7,12 @@ and loading checks them (README, "Compatibility policy").
 
 from . import _core
 from ._config import config_context, get_config, set_config
-from ._patching import get_patch_names, patch_sklearn, sklearn_is_patched, unpatch_sklearn
+from ._patching import (
+    get_patch_names,
+    patch_sklearn,
+    sklearn_is_patched,
+    unpatch_sklearn,
+)
 from ._persistence import FORMAT_VERSION, version_record
 
 __version__ = _core.__version__

@@ -24,15 +24,10 @@ def _own_config():
 
 def _validate(target_offload, allow_fallback_to_host):
     if target_offload is not None and target_offload not in _TARGET_OFFLOAD:
+        raise ValueError(f"target_offload must be one of {_TARGET_OFFLOAD}, got {target_offload!r}")
+    if allow_fallback_to_host is not None and not isinstance(allow_fallback_to_host, bool):
         raise ValueError(
-            f"target_offload must be one of {_TARGET_OFFLOAD}, got {target_offload!r}"
-        )
-    if allow_fallback_to_host is not None and not isinstance(
-        allow_fallback_to_host, bool
-    ):
-        raise ValueError(
-            "allow_fallback_to_host must be a bool, got "
-            f"{type(allow_fallback_to_host).__name__}"
+            f"allow_fallback_to_host must be a bool, got {type(allow_fallback_to_host).__name__}"
         )
 
 

@@ -22,9 +22,11 @@ def generic_fallback_reason(X):
     """Why the core cannot take X at all (None when it can)."""
     if sp.issparse(X):
         return "sparse input"
-    if sklearn.get_config().get("array_api_dispatch", False) and not isinstance(
-        X, np.ndarray | list | tuple
-    ) and type(X).__module__.split(".")[0] not in ("pandas", "numpy", "polars"):
+    if (
+        sklearn.get_config().get("array_api_dispatch", False)
+        and not isinstance(X, np.ndarray | list | tuple)
+        and type(X).__module__.split(".")[0] not in ("pandas", "numpy", "polars")
+    ):
         return f"array API input of type {type(X).__module__}.{type(X).__name__}"
     return None
 
@@ -41,7 +43,10 @@ def log_core(estimator, method, detail=""):
 
 def log_fallback(estimator, method, reason):
     logger.info(
-        "%s.%s: falling back to scikit-learn: %s", type(estimator).__name__, method, reason
+        "%s.%s: falling back to scikit-learn: %s",
+        type(estimator).__name__,
+        method,
+        reason,
     )
 
 

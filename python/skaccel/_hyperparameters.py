@@ -32,9 +32,7 @@ class LinearFitHyperparameters:
 
     def __setattr__(self, name, value):
         if name not in self._fields:
-            raise AttributeError(
-                f"unknown fit hyperparameter {name!r}; known: {self._fields}"
-            )
+            raise AttributeError(f"unknown fit hyperparameter {name!r}; known: {self._fields}")
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
         current = _core.get_linear_fit_hyperparameters()

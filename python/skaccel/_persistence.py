@@ -71,9 +71,7 @@ def check_record(record, estimator_name):
         )
     missing = {"skaccel", "format_version", "sklearn", "python"} - record.keys()
     if missing:
-        raise CorruptModelError(
-            f"{estimator_name}: the version record lacks {sorted(missing)}"
-        )
+        raise CorruptModelError(f"{estimator_name}: the version record lacks {sorted(missing)}")
     saved = _parse_format(record["format_version"])
     supported = _core.FORMAT_VERSION
     if saved[0] != supported[0] or saved[1] > supported[1]:
@@ -122,17 +120,14 @@ def validate_fitted_state(estimator_name, state):
         return
     fields = schema["fields"]
     # Scalars first, so that n_features_in_ fixes n_features before arrays use it.
-    present = sorted(
-        (f for f in fields if f["name"] in state), key=lambda f: len(f["shape"])
-    )
+    present = sorted((f for f in fields if f["name"] in state), key=lambda f: len(f["shape"]))
     if not present:
         return  # an unfitted estimator
     required = [f["name"] for f in fields if not f["optional"]]
     absent = [name for name in required if name not in state]
     if absent:
         raise CorruptModelError(
-            f"{estimator_name}: the saved fitted state lacks {absent}; it is truncated "
-            "or damaged"
+            f"{estimator_name}: the saved fitted state lacks {absent}; it is truncated or damaged"
         )
     dims = {}
     float_dtype = None
@@ -146,8 +141,10 @@ def validate_fitted_state(estimator_name, state):
         kind = field["dtype"]
         shape = field["shape"]
         if kind == "string":
-            ok = isinstance(value, str) if not shape else (
-                isinstance(value, np.ndarray) and all(isinstance(v, str) for v in value)
+            ok = (
+                isinstance(value, str)
+                if not shape
+                else (isinstance(value, np.ndarray) and all(isinstance(v, str) for v in value))
             )
             if not ok:
                 raise CorruptModelError(f"attribute {name!r} must hold strings")
@@ -160,14 +157,11 @@ def validate_fitted_state(estimator_name, state):
                 dims["n_features"] = int(value)
             continue
         else:
-            if kind == "floating" and isinstance(value, float) and not shape[-1:] == [
-                "n_features"
-            ]:
+            if kind == "floating" and isinstance(value, float) and not shape[-1:] == ["n_features"]:
                 value = np.asarray(value)  # intercept_ = 0.0 when fit_intercept=False
             elif not isinstance(value, np.ndarray | np.generic):
                 raise CorruptModelError(
-                    f"attribute {name!r} must be a NumPy array, got "
-                    f"{type(value).__name__}"
+                    f"attribute {name!r} must be a NumPy array, got {type(value).__name__}"
                 )
             dtype = np.asarray(value).dtype
             if kind == "floating":
@@ -207,9 +201,7 @@ class PersistenceMixin:
     def __setstate__(self, state):
         name = type(self).__name__
         if not isinstance(state, dict):
-            raise CorruptModelError(
-                f"{name}: expected a dict state, got {type(state).__name__}"
-            )
+            raise CorruptModelError(f"{name}: expected a dict state, got {type(state).__name__}")
         state = dict(state)
         record = state.pop(RECORD_KEY, None)
         check_record(record, name)

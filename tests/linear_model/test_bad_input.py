@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-import sklearn.linear_model as sk
-
 import skaccel.linear_model as sa
+import sklearn.linear_model as sk
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((30, 4))
@@ -86,8 +85,9 @@ def test_predict_before_fit(estimator):
     assert ours[0].__name__ == "NotFittedError"
 
 
-def test_invalid_hyperparameters_match_sklearn():
-    for params in ({"alpha": -1.0}, {"solver": "nope"}, {"alpha": [1.0, 2.0]}):
-        theirs = outcome(lambda: sk.Ridge(**params).fit(X, y))
-        ours = outcome(lambda: sa.Ridge(**params).fit(X, y))
-        assert ours == theirs, params
+@pytest.mark.parametrize("params", [{"alpha": -1.0}, {"solver": "nope"}, {"alpha": [1.0, 2.0]}])
+def test_invalid_hyperparameters_match_sklearn(params):
+    theirs = outcome(lambda: sk.Ridge(**params).fit(X, y))
+    ours = outcome(lambda: sa.Ridge(**params).fit(X, y))
+    assert theirs[0] is not None
+    assert ours == theirs

@@ -77,7 +77,7 @@ Solution solve_ridge(const NormalEquations& ne, const std::vector<double>& alpha
 
 // out (n×t) = X (n×p) · coefᵀ (coef: t×p) + intercept (t, or nullptr for zero).
 template <class T>
-void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept,
-             MatrixView<T> out, int n_threads);
+void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept, MatrixView<T> out,
+             int n_threads);
 
 }  // namespace skaccel::linear_model

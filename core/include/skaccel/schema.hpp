@@ -19,8 +19,8 @@ struct Field {
   // Symbolic dimensions; a trailing '?' marks a dimension that may be absent (e.g. the
   // n_targets axis of coef_ for single-target models). Empty: a scalar.
   std::vector<std::string> shape;
-  bool optional;    // may be absent (feature_names_in_)
-  bool nullable;    // may be None (Ridge.n_iter_ for direct solvers)
+  bool optional;  // may be absent (feature_names_in_)
+  bool nullable;  // may be None (Ridge.n_iter_ for direct solvers)
   std::string doc;
 };
 

@@ -10,8 +10,7 @@ namespace skaccel::blas {
 
 blas_int checked_int(std::int64_t v) {
   if (v < 0 || v > INT_MAX) {
-    throw InvalidArgument("dimension " + std::to_string(v) +
-                          " exceeds the 32-bit BLAS interface");
+    throw InvalidArgument("dimension " + std::to_string(v) + " exceeds the 32-bit BLAS interface");
   }
   return static_cast<blas_int>(v);
 }
@@ -21,15 +20,15 @@ blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, 
   const char jobz = vectors ? 'V' : 'N';
   blas_int info = 0, lwork = -1, liwork = -1, iwork_query = 0;
   double work_query = 0.0;
-  SKACCEL_F77(dsyevd_)(&jobz, "U", &n_, A, &lda_, w, &work_query, &lwork, &iwork_query, &liwork,
-                       &info, 1, 1);
+  SKACCEL_F77(dsyevd_)
+  (&jobz, "U", &n_, A, &lda_, w, &work_query, &lwork, &iwork_query, &liwork, &info, 1, 1);
   if (info != 0) return info;
   lwork = static_cast<blas_int>(work_query) + 1;
   liwork = iwork_query > 0 ? iwork_query : 1;
   std::vector<double> work(static_cast<std::size_t>(lwork));
   std::vector<blas_int> iwork(static_cast<std::size_t>(liwork));
-  SKACCEL_F77(dsyevd_)(&jobz, "U", &n_, A, &lda_, w, work.data(), &lwork, iwork.data(), &liwork,
-                       &info, 1, 1);
+  SKACCEL_F77(dsyevd_)
+  (&jobz, "U", &n_, A, &lda_, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
   return info;
 }
 

@@ -14,33 +14,33 @@
 
 extern "C" {
 using blas_int = int;  // LP64 interface (scipy-openblas32, or MKL's lp64)
-void SKACCEL_F77(dsyrk_)(const char*, const char*, const blas_int*, const blas_int*,
-                         const double*, const double*, const blas_int*, const double*, double*,
-                         const blas_int*, std::size_t, std::size_t);
-void SKACCEL_F77(ssyrk_)(const char*, const char*, const blas_int*, const blas_int*,
-                         const float*, const float*, const blas_int*, const float*, float*,
-                         const blas_int*, std::size_t, std::size_t);
+void SKACCEL_F77(dsyrk_)(const char*, const char*, const blas_int*, const blas_int*, const double*,
+                         const double*, const blas_int*, const double*, double*, const blas_int*,
+                         std::size_t, std::size_t);
+void SKACCEL_F77(ssyrk_)(const char*, const char*, const blas_int*, const blas_int*, const float*,
+                         const float*, const blas_int*, const float*, float*, const blas_int*,
+                         std::size_t, std::size_t);
 void SKACCEL_F77(dgemm_)(const char*, const char*, const blas_int*, const blas_int*,
                          const blas_int*, const double*, const double*, const blas_int*,
                          const double*, const blas_int*, const double*, double*, const blas_int*,
                          std::size_t, std::size_t);
 void SKACCEL_F77(sgemm_)(const char*, const char*, const blas_int*, const blas_int*,
-                         const blas_int*, const float*, const float*, const blas_int*,
-                         const float*, const blas_int*, const float*, float*, const blas_int*,
-                         std::size_t, std::size_t);
+                         const blas_int*, const float*, const float*, const blas_int*, const float*,
+                         const blas_int*, const float*, float*, const blas_int*, std::size_t,
+                         std::size_t);
 void SKACCEL_F77(dgemv_)(const char*, const blas_int*, const blas_int*, const double*,
                          const double*, const blas_int*, const double*, const blas_int*,
                          const double*, double*, const blas_int*, std::size_t);
-void SKACCEL_F77(sgemv_)(const char*, const blas_int*, const blas_int*, const float*,
-                         const float*, const blas_int*, const float*, const blas_int*,
-                         const float*, float*, const blas_int*, std::size_t);
+void SKACCEL_F77(sgemv_)(const char*, const blas_int*, const blas_int*, const float*, const float*,
+                         const blas_int*, const float*, const blas_int*, const float*, float*,
+                         const blas_int*, std::size_t);
 void SKACCEL_F77(dpotrf_)(const char*, const blas_int*, double*, const blas_int*, blas_int*,
                           std::size_t);
 void SKACCEL_F77(dpotrs_)(const char*, const blas_int*, const blas_int*, const double*,
                           const blas_int*, double*, const blas_int*, blas_int*, std::size_t);
 void SKACCEL_F77(dsyevd_)(const char*, const char*, const blas_int*, double*, const blas_int*,
-                          double*, double*, const blas_int*, blas_int*, const blas_int*,
-                          blas_int*, std::size_t, std::size_t);
+                          double*, double*, const blas_int*, blas_int*, const blas_int*, blas_int*,
+                          std::size_t, std::size_t);
 }
 
 namespace skaccel::blas {
@@ -55,8 +55,8 @@ inline void syrk_upper(std::int64_t n, std::int64_t k, const double* A, std::int
   const double one = 1.0;
   SKACCEL_F77(dsyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
 }
-inline void syrk_upper(std::int64_t n, std::int64_t k, const float* A, std::int64_t lda,
-                       float beta, float* C, std::int64_t ldc) {
+inline void syrk_upper(std::int64_t n, std::int64_t k, const float* A, std::int64_t lda, float beta,
+                       float* C, std::int64_t ldc) {
   const blas_int n_ = checked_int(n), k_ = checked_int(k), lda_ = checked_int(lda),
                  ldc_ = checked_int(ldc);
   const float one = 1.0f;
@@ -64,8 +64,8 @@ inline void syrk_upper(std::int64_t n, std::int64_t k, const float* A, std::int6
 }
 
 inline void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, double alpha,
-                 const double* A, std::int64_t lda, const double* B, std::int64_t ldb,
-                 double beta, double* C, std::int64_t ldc) {
+                 const double* A, std::int64_t lda, const double* B, std::int64_t ldb, double beta,
+                 double* C, std::int64_t ldc) {
   const blas_int m_ = checked_int(m), n_ = checked_int(n), k_ = checked_int(k),
                  lda_ = checked_int(lda), ldb_ = checked_int(ldb), ldc_ = checked_int(ldc);
   SKACCEL_F77(dgemm_)(&ta, &tb, &m_, &n_, &k_, &alpha, A, &lda_, B, &ldb_, &beta, C, &ldc_, 1, 1);

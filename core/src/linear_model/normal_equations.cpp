@@ -113,11 +113,11 @@ void block_products(std::int64_t rows, std::int64_t p, std::int64_t t, const Scr
 }
 
 template <class C>
-void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, Scratch<C>& s,
-                      bool center, Partial& acc) {
+void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, Scratch<C>& s, bool center,
+                      Partial& acc) {
   if constexpr (std::is_same_v<C, double>) {
-    block_products<C>(rows, p, t, s, center, 1.0, acc.gram.data(), acc.xty.data(),
-                      acc.x_sum.data(), acc.y_sum.data());
+    block_products<C>(rows, p, t, s, center, 1.0, acc.gram.data(), acc.xty.data(), acc.x_sum.data(),
+                      acc.y_sum.data());
   } else {
     block_products<C>(rows, p, t, s, center, C(0), s.gram.data(), s.xty.data(), s.x_sum.data(),
                       s.y_sum.data());
@@ -134,17 +134,15 @@ void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, Scratch
 template <class T>
 void check_inputs(ConstMatrixView<T> X, ConstMatrixView<T> Y) {
   if (X.rows <= 0 || X.cols <= 0) throw InvalidArgument("X must be a non-empty 2-D array");
-  if (Y.rows != X.rows)
-    throw InvalidArgument("X and y have different numbers of samples");
+  if (Y.rows != X.rows) throw InvalidArgument("X and y have different numbers of samples");
   if (Y.cols <= 0) throw InvalidArgument("y must have at least one target");
 }
 
 }  // namespace
 
 template <class T>
-NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y,
-                                            const T* w, std::int64_t ws, bool center,
-                                            int n_threads) {
+NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w,
+                                            std::int64_t ws, bool center, int n_threads) {
   check_inputs(X, Y);
   const std::int64_t n = X.rows, p = X.cols, t = Y.cols;
   const FitHyperparameters hp = get_fit_hyperparameters();
@@ -172,7 +170,8 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
 
   const bool per_thread = p <= hp.cpu_max_cols_batched;
   int threads = std::max(1, n_threads);
-  threads = static_cast<int>(std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n / hp.cpu_grain_size)));
+  threads = static_cast<int>(
+      std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n / hp.cpu_grain_size)));
   threads = static_cast<int>(std::min<std::int64_t>(threads, n_blocks));
 
   std::vector<Partial> partials;
@@ -215,9 +214,8 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
 #endif
       for (int part = 0; part < parts; ++part) {
         const std::int64_t q0 = r0 + rows * part / parts, q1 = r0 + rows * (part + 1) / parts;
-        wsum += gather(X, Y, w, ws, q0, q1, xs.data(), ys.data(),
-                       scratch.A.data() + (q0 - r0) * p, scratch.B.data() + (q0 - r0) * t,
-                       scratch.r.data() + (q0 - r0));
+        wsum += gather(X, Y, w, ws, q0, q1, xs.data(), ys.data(), scratch.A.data() + (q0 - r0) * p,
+                       scratch.B.data() + (q0 - r0) * t, scratch.r.data() + (q0 - r0));
       }
       acc.weight_sum += wsum;
       accumulate_block(r1 - r0, p, t, scratch, center, acc);
@@ -275,17 +273,15 @@ bool all_finite(const NormalEquations& ne) {
       if (!std::isfinite(x)) return false;
     return true;
   };
-  return std::isfinite(ne.weight_sum) && finite(ne.gram) && finite(ne.xty) &&
-         finite(ne.x_mean) && finite(ne.y_mean);
+  return std::isfinite(ne.weight_sum) && finite(ne.gram) && finite(ne.xty) && finite(ne.x_mean) &&
+         finite(ne.y_mean);
 }
 
 template NormalEquations accumulate_normal_equations<float>(ConstMatrixView<float>,
-                                                            ConstMatrixView<float>,
-                                                            const float*, std::int64_t, bool,
-                                                            int);
+                                                            ConstMatrixView<float>, const float*,
+                                                            std::int64_t, bool, int);
 template NormalEquations accumulate_normal_equations<double>(ConstMatrixView<double>,
-                                                             ConstMatrixView<double>,
-                                                             const double*, std::int64_t, bool,
-                                                             int);
+                                                             ConstMatrixView<double>, const double*,
+                                                             std::int64_t, bool, int);
 
 }  // namespace skaccel::linear_model

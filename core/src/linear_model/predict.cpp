@@ -15,7 +15,7 @@
 namespace skaccel::linear_model {
 namespace {
 
-constexpr std::int64_t kPredictBlock = 8192;  // rows per BLAS call: output stays in cache
+constexpr std::int64_t kPredictBlock = 8192;   // rows per BLAS call: output stays in cache
 constexpr std::int64_t kPredictGrain = 32768;  // rows a thread must get
 
 template <class T>
@@ -28,19 +28,25 @@ void predict_rows(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* interc
   if (X.col_stride == 1 || p == 1) {
     const T* x = X.row(r0);
     const std::int64_t ld = std::max<std::int64_t>(X.row_stride, p);
-    if (t == 1) blas::gemv('T', p, rows, T(1), x, ld, c, 1, T(0), y, 1);
-    else blas::gemm('T', 'N', t, rows, p, T(1), c, ldc, x, ld, T(0), y, t);
+    if (t == 1)
+      blas::gemv('T', p, rows, T(1), x, ld, c, 1, T(0), y, 1);
+    else
+      blas::gemm('T', 'N', t, rows, p, T(1), c, ldc, x, ld, T(0), y, t);
   } else if (X.row_stride == 1) {
     const T* x = X.data + r0;
     const std::int64_t ld = std::max<std::int64_t>(X.col_stride, rows);
-    if (t == 1) blas::gemv('N', rows, p, T(1), x, ld, c, 1, T(0), y, 1);
-    else blas::gemm('T', 'T', t, rows, p, T(1), c, ldc, x, ld, T(0), y, t);
+    if (t == 1)
+      blas::gemv('N', rows, p, T(1), x, ld, c, 1, T(0), y, 1);
+    else
+      blas::gemm('T', 'T', t, rows, p, T(1), c, ldc, x, ld, T(0), y, t);
   } else {
     buffer.resize(static_cast<std::size_t>(rows * p));
     for (std::int64_t i = 0; i < rows; ++i)
       for (std::int64_t j = 0; j < p; ++j) buffer[i * p + j] = X(r0 + i, j);
-    if (t == 1) blas::gemv('T', p, rows, T(1), buffer.data(), p, c, 1, T(0), y, 1);
-    else blas::gemm('T', 'N', t, rows, p, T(1), c, ldc, buffer.data(), p, T(0), y, t);
+    if (t == 1)
+      blas::gemv('T', p, rows, T(1), buffer.data(), p, c, 1, T(0), y, 1);
+    else
+      blas::gemm('T', 'N', t, rows, p, T(1), c, ldc, buffer.data(), p, T(0), y, t);
   }
   if (intercept) {
     for (std::int64_t i = 0; i < rows; ++i)
@@ -62,8 +68,8 @@ void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept, 
     throw InvalidArgument("output must be a C-contiguous (n_samples, n_targets) array");
   const std::int64_t n = X.rows;
   if (n == 0) return;
-  int threads = static_cast<int>(
-      std::clamp<std::int64_t>(n / kPredictGrain, 1, std::max(1, n_threads)));
+  int threads =
+      static_cast<int>(std::clamp<std::int64_t>(n / kPredictGrain, 1, std::max(1, n_threads)));
   blas::BlasThreadsScope blas_threads(1);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)

@@ -7,12 +7,24 @@ namespace {
 
 std::vector<Field> linear_fields() {
   return {
-      {"coef_", DType::floating, {"n_targets?", "n_features"}, false, false,
+      {"coef_",
+       DType::floating,
+       {"n_targets?", "n_features"},
+       false,
+       false,
        "Estimated coefficients"},
-      {"intercept_", DType::floating, {"n_targets?"}, false, false,
+      {"intercept_",
+       DType::floating,
+       {"n_targets?"},
+       false,
+       false,
        "Independent term (0.0 when fit_intercept=False)"},
       {"n_features_in_", DType::integer, {}, false, false, "Number of features seen in fit"},
-      {"feature_names_in_", DType::string, {"n_features"}, true, false,
+      {"feature_names_in_",
+       DType::string,
+       {"n_features"},
+       true,
+       false,
        "Names of features seen in fit, when X had string column names"},
   };
 }
@@ -21,10 +33,18 @@ std::vector<ModelSchema> build() {
   ModelSchema lr{"LinearRegression", "skaccel.linear_model", linear_fields()};
   lr.fields.push_back(
       {"rank_", DType::integer, {}, false, false, "Rank of the centred, weighted X"});
-  lr.fields.push_back({"singular_", DType::floating, {"n_singular"}, false, false,
+  lr.fields.push_back({"singular_",
+                       DType::floating,
+                       {"n_singular"},
+                       false,
+                       false,
                        "Singular values of the centred, weighted X"});
   ModelSchema ridge{"Ridge", "skaccel.linear_model", linear_fields()};
-  ridge.fields.push_back({"n_iter_", DType::integer, {"n_targets"}, false, true,
+  ridge.fields.push_back({"n_iter_",
+                          DType::integer,
+                          {"n_targets"},
+                          false,
+                          true,
                           "Iterations per target (None for direct solvers)"});
   ridge.fields.push_back({"solver_", DType::string, {}, false, false, "Solver that was used"});
   return {lr, ridge};

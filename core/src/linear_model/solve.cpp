@@ -107,8 +107,8 @@ Solution solve_least_squares(const NormalEquations& ne, double tol) {
   std::vector<double> E = ne.gram, w(static_cast<std::size_t>(p));
   const auto info = blas::syevd_upper(false, p, E.data(), p, w.data());
   if (info != 0)
-    throw NumericalError("eigenvalue computation failed (LAPACK dsyevd info=" +
-                         std::to_string(info) + ")");
+    throw NumericalError(
+        "eigenvalue computation failed (LAPACK dsyevd info=" + std::to_string(info) + ")");
   const double lambda_max = std::max(0.0, w.back());
   const double cutoff = std::max(tol * tol * lambda_max, noise_floor(w, p));
   const auto k = std::min(ne.n_samples, p);
@@ -141,16 +141,15 @@ Solution solve_ridge(const NormalEquations& ne, const std::vector<double>& alpha
   Solution s;
   if (solver == RidgeSolver::cholesky) {
     std::vector<double> B = rhs_column_major(ne);
-    const bool same = std::all_of(alpha.begin(), alpha.end(),
-                                  [&](double a) { return a == alpha.front(); });
+    const bool same =
+        std::all_of(alpha.begin(), alpha.end(), [&](double a) { return a == alpha.front(); });
     bool ok = true;
     if (same) {
       ok = cholesky_solve(ne, alpha.front(), B, 0, t);
     } else {
       for (std::int64_t k = 0; k < t && ok; ++k) ok = cholesky_solve(ne, alpha[k], B, k, k + 1);
     }
-    if (!ok)
-      throw NumericalError("the regularized Gram matrix is not positive definite");
+    if (!ok) throw NumericalError("the regularized Gram matrix is not positive definite");
     s.coef = std::move(B);
     s.used_cholesky = true;
   } else {

@@ -1,7 +1,11 @@
 """What LinearRegression and Ridge share: input preparation, attributes, predict."""
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from .. import _core
 from .._config import resolve_device

@@ -57,15 +57,20 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
         if reason is None and self.solver not in _CORE_SOLVERS:
             reason = f"solver={self.solver!r}"
         alpha = np.asarray(self.alpha, dtype=np.float64).reshape(-1)
-        if reason is None and (alpha.size == 0 or not np.all(np.isfinite(alpha))
-                               or np.any(alpha < 0)):
+        if reason is None and (
+            alpha.size == 0 or not np.all(np.isfinite(alpha)) or np.any(alpha < 0)
+        ):
             reason = "alpha is not a finite non-negative value"
         if reason is not None:
             log_fallback(self, "fit", reason)
             return super().fit(X, y, sample_weight=sample_weight)
 
         X, Y, single_target, sample_weight = self._prepare_fit(
-            X, y, sample_weight, dtype=[np.float64, np.float32], ensure_non_negative=False
+            X,
+            y,
+            sample_weight,
+            dtype=[np.float64, np.float32],
+            ensure_non_negative=False,
         )
         n_targets = Y.shape[1]
         if alpha.shape[0] not in (1, n_targets):
@@ -92,8 +97,8 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             # scikit-learn solves wide problems in the dual, where a singular system
             # keeps solver_="cholesky" and warns; the solution is the same.
             warnings.warn(
-                "Singular matrix in solving dual problem. Using least-squares solution "
-                "instead."
+                "Singular matrix in solving dual problem. Using least-squares solution instead.",
+                stacklevel=2,
             )
             solver_used = "cholesky"
         self._set_coef_intercept(coef, intercept, single_target)
