@@ -116,9 +116,11 @@ def bench_case(modules, X, y, fit_repeats, copy_seconds, label):
             yield row
 
 
-def environment():
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown")
+def environment(load_before):
+    cpuinfo = dict(reversed([[part.strip() for part in line.split(":", 1)]
+                             for line in Path("/proc/cpuinfo").read_text().splitlines() if ":" in line]))
+    cpu = (f"{cpuinfo.get('model name', 'unknown')} (family {cpuinfo.get('cpu family')}, "
+           f"model {cpuinfo.get('model')}, {cpuinfo.get('cache size')} L2)")
     env = " ".join(f"{var}={os.environ[var]}" for var in OPENBLAS_VARS if var in os.environ)
     command = " ".join(filter(None, [env, "python", *sys.argv]))
     try:
@@ -133,7 +135,8 @@ def environment():
         f"- Environment: {env or 'no OPENBLAS_*/OMP_* variables set'}",
         f"- `skaccel.version_record()`: `{skaccel.version_record()}`",
         f"- scikit-learn {version('scikit-learn')}, scikit-learn-intelex {sklearnex_version}",
-        f"- CPU: {cpu}; nproc: {len(os.sched_getaffinity(0))}",
+        f"- CPU: {cpu}; nproc: {len(os.sched_getaffinity(0))}; 1-min load average "
+        f"{load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after",
         "- Loaded thread pools (threadpoolctl, after the run):",
         *blas,
     ])
@@ -156,6 +159,7 @@ def main():
     args = parser.parse_args()
     output = args.output or (None if args.quick else DEFAULT_OUTPUT)
 
+    load_before = os.getloadavg()[0]
     modules = load_libraries()
     rows, bandwidth_rows = [], []
     for n_samples, n_features, dtype, fit_repeats in QUICK_CASES if args.quick else FULL_CASES:
@@ -174,7 +178,7 @@ def main():
     bounds = markdown_table(["case", "X (MB)", "np.copyto time = bound (s)", "copy bandwidth (GB/s)"],
                             bandwidth_rows)
     block = "\n\n".join([
-        f"### Results{' (--quick sizes)' if args.quick else ''}", environment(), results,
+        f"### Results{' (--quick sizes)' if args.quick else ''}", environment(load_before), results,
         "Memory-bandwidth bound for predict (bandwidth = bytes(X) / copy time):", bounds,
     ])
     print("\n" + block)

@@ -2,8 +2,11 @@
 // The declared state of each model type: the single description from which the Python
 // estimator's fitted attributes, its pickle state, the model file and the C++ loader are
 // all derived (docs/design.md, "One schema per model").
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "skaccel/json.hpp"
 
 namespace skaccel::schema {
 
@@ -27,8 +30,32 @@ struct Field {
 struct ModelSchema {
   std::string estimator;  // "LinearRegression"
   std::string module;     // "skaccel.linear_model"
+  std::string predictor;  // how the C++ loader predicts: "linear" (X·coefᵀ + intercept)
   std::vector<Field> fields;
 };
+
+// A fitted state does not match its declared schema.
+class StateError : public FormatError {
+ public:
+  using FormatError::FormatError;
+};
+
+// What one stored field holds, as seen by a loader (pickle state or model file).
+struct FieldValue {
+  enum class Kind { tensor, integer, floating, string, string_array, null, other };
+  std::string name;
+  Kind kind = Kind::other;
+  std::string dtype;                // tensors: "float32", "float64", "int32", "int64"
+  std::vector<std::int64_t> shape;  // tensors and string arrays
+  std::int64_t integer = 0;         // Kind::integer
+  std::string type_name;            // Kind::other: what was found, for the message
+};
+
+// Checks a fitted state against the schema: required fields present, kinds and dtypes
+// as declared, one float dtype for the model, shapes consistent with their symbolic
+// dimensions and with n_features_in_. An empty state (unfitted) is valid. Unknown names
+// are not looked at. Throws StateError.
+void validate_state(const ModelSchema& schema, const std::vector<FieldValue>& values);
 
 // Every registered model type, in a stable order.
 const std::vector<ModelSchema>& registered_models();

@@ -30,7 +30,7 @@ std::vector<Field> linear_fields() {
 }
 
 std::vector<ModelSchema> build() {
-  ModelSchema lr{"LinearRegression", "skaccel.linear_model", linear_fields()};
+  ModelSchema lr{"LinearRegression", "skaccel.linear_model", "linear", linear_fields()};
   lr.fields.push_back(
       {"rank_", DType::integer, {}, false, false, "Rank of the centred, weighted X"});
   lr.fields.push_back({"singular_",
@@ -39,7 +39,7 @@ std::vector<ModelSchema> build() {
                        false,
                        false,
                        "Singular values of the centred, weighted X"});
-  ModelSchema ridge{"Ridge", "skaccel.linear_model", linear_fields()};
+  ModelSchema ridge{"Ridge", "skaccel.linear_model", "linear", linear_fields()};
   ridge.fields.push_back({"n_iter_",
                           DType::integer,
                           {"n_targets"},
