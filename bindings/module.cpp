@@ -3,6 +3,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "skaccel/errors.hpp"
+#include "skaccel/model_file.hpp"
 #include "skaccel/schema.hpp"
 #include "skaccel/threading.hpp"
 #include "skaccel/version.hpp"
@@ -12,11 +13,16 @@ using namespace nb::literals;
 
 namespace skaccel::bindings {
 void register_linear_model(nb::module_& m);
+void register_persistence(nb::module_& m);
 }
 
 NB_MODULE(_core, m) {
   m.doc() = "skaccel's C++ core (thin bindings: conversion only)";
   nb::exception<skaccel::NumericalError>(m, "NumericalError", PyExc_ArithmeticError);
+  // Most derived first: nanobind tries translators in reverse order of registration.
+  static nb::exception<skaccel::FormatError> format_error(m, "FormatError", PyExc_ValueError);
+  nb::exception<skaccel::model_file::IncompatibleFormatError>(m, "IncompatibleFormatError",
+                                                              format_error);
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);
@@ -59,4 +65,5 @@ NB_MODULE(_core, m) {
   });
 
   skaccel::bindings::register_linear_model(m);
+  skaccel::bindings::register_persistence(m);
 }

@@ -195,6 +195,10 @@ def pytest_runtest_protocol(item, nextitem):
             _tests_on_core.add(item.nodeid)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    _assert_patched()  # nothing unpatched scikit-learn during the run
+
+
 def _module_of(nodeid):
     return (nodeid or "").split("::")[0] or "<session>"
 

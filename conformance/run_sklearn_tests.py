@@ -49,7 +49,8 @@ def read_deselected(path=DESELECT_FILE):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[1],
+        description=__doc__.split("\n\n")[0],
+        epilog="Other arguments (-k EXPR, -x, -v, -n ...) are passed to pytest.",
         formatter_class=argparse.RawTextHelpFormatter,
         allow_abbrev=False,
     )
@@ -62,6 +63,12 @@ def main(argv=None):
         "--allow-stale",
         action="store_true",
         help="warn instead of failing on deselect entries that match no test",
+    )
+    parser.add_argument(
+        "--deselect-file",
+        type=Path,
+        default=DESELECT_FILE,
+        help=f"deselect file (default: {DESELECT_FILE.name} next to this script)",
     )
     parser.add_argument(
         "--module",
@@ -80,7 +87,7 @@ def main(argv=None):
     rootdir = Path(sklearn.__file__).resolve().parent.parent
     modules = args.module or list(MODULES)
     paths = tuple(m.replace(".", "/") + ".py::" for m in modules)
-    deselected = [n for n in read_deselected() if n.startswith(paths)]
+    deselected = [n for n in read_deselected(args.deselect_file) if n.startswith(paths)]
     pytest_args = [
         "-p", "conformance_plugin",
         "-p", "no:cacheprovider",
@@ -110,7 +117,7 @@ def main(argv=None):
     results = conformance_plugin.RESULTS
     total = results.get("total")
     if total is None:  # pytest stopped before the terminal summary (usage error, ...)
-        print(f"skaccel conformance: pytest exited with status {status}, no results")
+        print(f"skaccel conformance summary: pytest exited with status {status}, no results")
         return status or 1
     failed = total["failed"] + total["error"]
     if status == 0 and failed:  # cannot happen with pytest's own status; be safe
@@ -120,6 +127,11 @@ def main(argv=None):
         ("passed", "failed", "skipped", "deselected")
     )
     verdict = "OK" if status == 0 else f"FAILED (pytest exit status {status})"
+    if args.only_deselected:
+        verdict = (
+            f"{total['passed']} deselected test(s) pass now (remove their entries), "
+            f"{failed} still fail"
+        )
     print(f"skaccel conformance summary: {counts} -- {verdict}")
     return status
 

@@ -195,7 +195,10 @@ def test_missing_hyperparameter_gets_class_default(fitted):
         ),
         (lambda s: s.__setitem__("coef_", s["coef_"][..., :-1]), "declared shape"),
         (lambda s: s.__setitem__("n_features_in_", 3.5), "integer"),
-        (lambda s: s.__setitem__("intercept_", np.zeros((2, 2))), "declared shape"),
+        (
+            lambda s: s.__setitem__("intercept_", np.zeros((2, 2), s["coef_"].dtype)),
+            "declared shape",
+        ),
     ],
 )
 def test_corrupted_state_raises_a_clear_error(fitted, damage, match):

@@ -7,6 +7,7 @@ and loading checks them (README, "Compatibility policy").
 
 from . import _core
 from ._config import config_context, get_config, set_config
+from ._model_file import load, save
 from ._patching import (
     get_patch_names,
     patch_sklearn,
@@ -23,7 +24,9 @@ __all__ = [
     "config_context",
     "get_config",
     "get_patch_names",
+    "load",
     "patch_sklearn",
+    "save",
     "set_config",
     "sklearn_is_patched",
     "unpatch_sklearn",

@@ -1,10 +1,17 @@
-"""``python -m skaccel [-m module | script.py] [args...]``: run a program with
-scikit-learn patched by skaccel."""
+"""``skaccel`` command line.
+
+python -m skaccel [-m module | script.py] [args ...]   run a program with
+                                                       scikit-learn patched
+skaccel inspect FILE [--json]                          describe a model file or pickle
+"""
 
 import runpy
 import sys
 
-USAGE = "usage: python -m skaccel [-m module | script.py] [args ...]"
+USAGE = (
+    "usage: python -m skaccel [-m module | script.py] [args ...]\n"
+    "       skaccel inspect FILE [--json]"
+)
 
 
 def main(argv=None):
@@ -12,6 +19,10 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
+    if argv[0] == "inspect":
+        from ._inspect import main as inspect_main
+
+        return inspect_main(argv[1:])
     from . import patch_sklearn
 
     patch_sklearn(verbose=False)

@@ -58,135 +58,103 @@ def _python_minor(text):
         raise CorruptModelError(f"invalid Python version {text!r}") from None
 
 
-def check_record(record, estimator_name):
-    """Apply the compatibility policy to a saved version record.
+def policy_findings(record, estimator_name):
+    """Apply the compatibility policy to a saved version record, without acting on it.
 
-    Raises IncompatibleModelError for an unreadable format, CorruptModelError for a
-    damaged record, and warns SkaccelVersionWarning for other library versions.
+    Returns ``(error, warnings)``: ``error`` is None or an exception to raise
+    (IncompatibleModelError, CorruptModelError); ``warnings`` is a list of
+    SkaccelVersionWarning for other library versions.
     """
     if not isinstance(record, dict):
-        raise CorruptModelError(
+        return CorruptModelError(
             f"{estimator_name}: the saved state has no skaccel version record; it is "
             "damaged or was not written by skaccel"
-        )
+        ), []
     missing = {"skaccel", "format_version", "sklearn", "python"} - record.keys()
     if missing:
-        raise CorruptModelError(f"{estimator_name}: the version record lacks {sorted(missing)}")
-    saved = _parse_format(record["format_version"])
+        return CorruptModelError(
+            f"{estimator_name}: the version record lacks {sorted(missing)}"
+        ), []
+    try:
+        saved = _parse_format(record["format_version"])
+        saved_py = _python_minor(record["python"])
+    except CorruptModelError as exc:
+        return exc, []
     supported = _core.FORMAT_VERSION
     if saved[0] != supported[0] or saved[1] > supported[1]:
-        raise IncompatibleModelError(
+        return IncompatibleModelError(
             f"{estimator_name} was saved in model format {saved[0]}.{saved[1]} by "
             f"skaccel {record['skaccel']}; this skaccel {_core.__version__} reads "
             f"format {supported[0]}.0 to {supported[0]}.{supported[1]}",
             saved_format=f"{saved[0]}.{saved[1]}",
-            supported_format=FORMAT_VERSION,
+            supported_format="{}.{}".format(*supported),
+        ), []
+
+    def warning(component, original, current):
+        return SkaccelVersionWarning(
+            estimator_name=estimator_name,
+            component=component,
+            original_version=original,
+            current_version=current,
+            original_sklearn_version=record["sklearn"],
+            current_sklearn_version=sklearn.__version__,
         )
 
-    def warn(component, original, current):
-        warnings.warn(
-            SkaccelVersionWarning(
-                estimator_name=estimator_name,
-                component=component,
-                original_version=original,
-                current_version=current,
-                original_sklearn_version=record["sklearn"],
-                current_sklearn_version=sklearn.__version__,
-            ),
-            stacklevel=4,
-        )
-
+    found = []
     if record["skaccel"] != _core.__version__:
-        warn("skaccel", record["skaccel"], _core.__version__)
+        found.append(warning("skaccel", record["skaccel"], _core.__version__))
     if record["sklearn"] != sklearn.__version__:
-        warn("scikit-learn", record["sklearn"], sklearn.__version__)
-    saved_py = _python_minor(record["python"])
+        found.append(warning("scikit-learn", record["sklearn"], sklearn.__version__))
     current_py = _python_minor(platform.python_version())
     if saved_py[0] != current_py[0] or current_py[1] < saved_py[1]:
-        warn("Python", record["python"], platform.python_version())
+        found.append(warning("Python", record["python"], platform.python_version()))
+    return None, found
 
 
-def _shape_error(name, field, value):
-    return CorruptModelError(
-        f"attribute {name!r} does not match its declared shape {field['shape']}: "
-        f"got {getattr(value, 'shape', type(value).__name__)}"
-    )
+def check_record(record, estimator_name):
+    """Apply the compatibility policy: raise for an unreadable or damaged record, warn
+    SkaccelVersionWarning for each other library version."""
+    error, found = policy_findings(record, estimator_name)
+    if error is not None:
+        raise error
+    for warning in found:
+        warnings.warn(warning, stacklevel=4)
+
+
+def describe_field(value):
+    """(kind, dtype, shape, integer) of one attribute value, as the core's validator
+    (schema::validate_state) sees it."""
+    if value is None:
+        return "null", "", [], 0
+    if isinstance(value, bool):
+        return "other", "", [], 0
+    if isinstance(value, int | np.integer):
+        return "integer", "", [], int(value) if -(2**63) <= int(value) < 2**63 else -1
+    if isinstance(value, float):
+        return "floating", "", [], 0
+    if isinstance(value, str):
+        return "string", "", [], 0
+    if isinstance(value, np.ndarray | np.generic):
+        if value.dtype.kind in "OUS":
+            return "string_array", "", list(np.shape(value)), 0
+        return "tensor", value.dtype.name, list(np.shape(value)), 0
+    return type(value).__name__, "", [], 0
 
 
 def validate_fitted_state(estimator_name, state):
-    """Check the fitted attributes in ``state`` against the declared schema."""
-    schema = _SCHEMAS.get(estimator_name)
-    if schema is None:
+    """Check the fitted attributes in ``state`` against the model type's declared
+    schema (the core's validator, shared with the model-file reader)."""
+    if estimator_name not in _SCHEMAS:
         return
-    fields = schema["fields"]
-    # Scalars first, so that n_features_in_ fixes n_features before arrays use it.
-    present = sorted((f for f in fields if f["name"] in state), key=lambda f: len(f["shape"]))
-    if not present:
-        return  # an unfitted estimator
-    required = [f["name"] for f in fields if not f["optional"]]
-    absent = [name for name in required if name not in state]
-    if absent:
-        raise CorruptModelError(
-            f"{estimator_name}: the saved fitted state lacks {absent}; it is truncated or damaged"
-        )
-    dims = {}
-    float_dtype = None
-    for field in present:
-        name = field["name"]
-        value = state[name]
-        if value is None:
-            if field["nullable"]:
-                continue
-            raise CorruptModelError(f"attribute {name!r} must not be None")
-        kind = field["dtype"]
-        shape = field["shape"]
-        if kind == "string":
-            ok = (
-                isinstance(value, str)
-                if not shape
-                else (isinstance(value, np.ndarray) and all(isinstance(v, str) for v in value))
-            )
-            if not ok:
-                raise CorruptModelError(f"attribute {name!r} must hold strings")
-        elif kind == "integer" and not shape:
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise CorruptModelError(
-                    f"attribute {name!r} must be an integer, got {type(value).__name__}"
-                )
-            if name == "n_features_in_":
-                dims["n_features"] = int(value)
-            continue
-        else:
-            if kind == "floating" and isinstance(value, float) and not shape[-1:] == ["n_features"]:
-                value = np.asarray(value)  # intercept_ = 0.0 when fit_intercept=False
-            elif not isinstance(value, np.ndarray | np.generic):
-                raise CorruptModelError(
-                    f"attribute {name!r} must be a NumPy array, got {type(value).__name__}"
-                )
-            dtype = np.asarray(value).dtype
-            if kind == "floating":
-                if dtype not in (np.float32, np.float64):
-                    raise CorruptModelError(
-                        f"attribute {name!r} must be float32 or float64, got {dtype}"
-                    )
-                if isinstance(state[name], np.ndarray | np.generic):
-                    if float_dtype is None:
-                        float_dtype = dtype
-                    elif dtype != float_dtype:
-                        raise CorruptModelError(
-                            f"attribute {name!r} is {dtype} but the model is {float_dtype}"
-                        )
-            elif kind == "integer" and dtype.kind not in "iu":
-                raise CorruptModelError(f"attribute {name!r} must hold integers")
-        actual = np.shape(value)
-        fixed = [d for d in shape if not d.endswith("?")]
-        if len(actual) not in (len(fixed), len(shape)):
-            raise _shape_error(name, field, value)
-        symbols = shape if len(actual) == len(shape) else fixed
-        for symbol, size in zip(symbols, actual, strict=True):
-            symbol = symbol.rstrip("?")
-            if dims.setdefault(symbol, size) != size:
-                raise _shape_error(name, field, value)
+    values = [
+        (field["name"], *describe_field(state[field["name"]]))
+        for field in _SCHEMAS[estimator_name]["fields"]
+        if field["name"] in state
+    ]
+    try:
+        _core.validate_state(estimator_name, values)
+    except _core.FormatError as exc:
+        raise CorruptModelError(str(exc)) from None
 
 
 class PersistenceMixin:
