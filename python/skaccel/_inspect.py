@@ -95,7 +95,7 @@ def inspect_pickle(path):
         report["problems"].append(f"the pickle holds a {type(obj).__name__}, not an estimator")
         return report
     cls_placeholder = type(obj)
-    if cls_placeholder.path() == "copyreg._reconstructor" and obj.args:  # protocols 0-1
+    if cls_placeholder._name == "_reconstructor" and obj.args:  # protocols 0-1 (copy_reg)
         cls_placeholder = obj.args[0]
     if not (isinstance(cls_placeholder, type) and issubclass(cls_placeholder, _Placeholder)):
         report["problems"].append("the pickle does not hold an estimator")
