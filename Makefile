@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 CORE_BUILD := build/core
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: all demo test test-cpp test-python install system-deps conformance bench lint clean
+.PHONY: all demo test test-cpp test-python install system-deps conformance golden bench lint clean
 
 all: test
 
@@ -53,6 +53,10 @@ demo: install
 # scikit-learn's own test modules for the patched estimators (see conformance/).
 conformance: install
 	$(PY) conformance/run_sklearn_tests.py
+
+# This release's golden compatibility files (commit them with each release).
+golden: install
+	$(PY) tests/data/compat/write_golden.py
 
 bench: install
 	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex

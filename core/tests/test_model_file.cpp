@@ -50,10 +50,16 @@ void write_bytes(const std::string& path, const Bytes& b) {
   f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
+// The record holds a padding string that set_header() may shorten, so that patches
+// longer than what they replace still fit the header without moving any tensor.
+const std::string kPadding = "\"padding\":\"" + std::string(160, 'x') + "\"";
+
 template <class T>
 Bytes model_bytes(const LinearModel<T>& m) {
   const std::string path = temp_path("model.skm");
-  testing::save_linear_model(path, m);
+  model_file::ModelToWrite w = testing::to_write(m);
+  w.record_json = "{\"skaccel\":\"test\",\"format_version\":\"1.0\"," + kPadding + "}";
+  model_file::save(path, w);
   Bytes b = read_bytes(path);
   std::remove(path.c_str());
   return b;
@@ -84,7 +90,13 @@ void fix_header_crc(Bytes& b) {
 void set_header(Bytes& b, std::string text) {
   const std::size_t h = header_length(b);
   while (text.size() > h && text.back() == ' ') text.pop_back();
-  if (text.size() > h) throw std::logic_error("patched header does not fit: " + text);
+  if (text.size() > h) {
+    const auto pad = text.find("\"padding\":\"xx");
+    const std::size_t excess = text.size() - h;
+    if (pad == std::string::npos || text.find_first_not_of('x', pad + 11) - (pad + 11) < excess)
+      throw std::logic_error("patched header does not fit: " + text);
+    text.erase(pad + 11, excess);  // x's after "padding":"
+  }
   text.resize(h, ' ');
   std::memcpy(b.data() + 24, text.data(), h);
   fix_header_crc(b);
@@ -463,7 +475,7 @@ TEST(HostileModelFile, HeaderLengthOutOfRangeIsRejectedWithoutAllocating) {
     EXPECT_FORMAT_ERROR(load(b), "past the end");
   }
   Bytes shorter = full;  // a shorter header cuts the JSON: checksum, then JSON errors
-  put_le(shorter, 16, header_length(full) - 10, 8);
+  put_le(shorter, 16, 50, 8);
   EXPECT_FORMAT_ERROR(load(shorter), "header checksum mismatch");
   fix_header_crc(shorter);
   EXPECT_FORMAT_ERROR(load(shorter), "invalid JSON header");
@@ -567,8 +579,6 @@ TEST(HostileModelFile, AbsurdShapesAreRejected) {
        {"[1099511627776,1099511627776]", "[281474976710657]", "[281474976710656,281474976710656]",
         "[4294967296,4294967296,4294967296]", "[-3]", "[3.0]", "[\"3\"]", "[null]",
         "[1,1,1,1,1,1,1,1,3]", "3", "{}", "[9223372036854775807]", "[18446744073709551616]"}) {
-    const std::string bad_coef = patched(Bytes(), "", "").empty() ? "" : "";
-    (void)bad_coef;
     std::string e = coef;
     e.replace(e.find("\"shape\":[3]"), 11, "\"shape\":" + shape);
     EXPECT_THROW(load(patched(full, coef, e)), FormatError) << shape;
@@ -611,7 +621,7 @@ TEST(HostileModelFile, BadOffsetsAreRejected) {
   EXPECT_FORMAT_ERROR(coef_at(std::to_string(full.size() / 64 * 64 + 64)),
                       "outside the data section");
   EXPECT_FORMAT_ERROR(coef_at("18446744073709551552"), "non-negative integer");  // > int64
-  EXPECT_FORMAT_ERROR(coef_at("9223372036854775744"), "outside the data section");  // wraps
+  EXPECT_FORMAT_ERROR(coef_at("9223372036854775744"), "outside the data section");  // 2^63-64
   EXPECT_FORMAT_ERROR(coef_at("-64"), "non-negative integer");
   // Overlaps: intercept_ moved onto coef_ (each tensor is 64-aligned and within the file).
   EXPECT_FORMAT_ERROR(
@@ -628,7 +638,7 @@ TEST(HostileModelFile, TensorTableErrorsAreRejected) {
   // Duplicate: intercept_ entry renamed to coef_.
   std::string dup = icpt;
   dup.replace(dup.find("intercept_"), 10, "coef_");
-  EXPECT_FORMAT_ERROR(load(patched(full, icpt, dup)), "");
+  EXPECT_FORMAT_ERROR(load(patched(full, icpt, dup)), "duplicate tensor 'coef_'");
   std::string unknown = icpt;
   unknown.replace(unknown.find("intercept_"), 10, "__import__");
   EXPECT_FORMAT_ERROR(load(patched(full, icpt, unknown)), "unexpected tensor '__import__'");
@@ -757,7 +767,9 @@ TEST(ModelFileFindings, DISABLED_ScalarInterceptWithMultiOutputCoefIsRejected) {
   }
   const Bytes b = read_bytes(path);
   std::remove(path.c_str());
-  EXPECT_THROW(load(b, true), FormatError);
+  // Today this loads, and predicting one row reads 4095 doubles past intercept_ (the end
+  // of the buffer): ASan reports a heap-buffer-overflow in linear_model::predict.
+  EXPECT_FALSE(loads(b, true));
 }
 
 // The header must be UTF-8 (docs/model-format.md, json.hpp), but the JSON reader copies

@@ -15,6 +15,7 @@ from ._persistence import _SCHEMAS, RECORD_KEY, describe_field, policy_findings
 from .exceptions import CorruptModelError, IncompatibleModelError
 
 MAGIC = b"\x89SKM\r\n\x1a\n"
+_RECONSTRUCTORS = ("copyreg._reconstructor", "copy_reg._reconstructor")
 
 
 class _Placeholder:
@@ -95,7 +96,7 @@ def inspect_pickle(path):
         report["problems"].append(f"the pickle holds a {type(obj).__name__}, not an estimator")
         return report
     cls_placeholder = type(obj)
-    if cls_placeholder._name == "_reconstructor" and obj.args:  # protocols 0-1 (copy_reg)
+    if cls_placeholder.path() in _RECONSTRUCTORS and obj.args:  # protocols 0-1
         cls_placeholder = obj.args[0]
     if not (isinstance(cls_placeholder, type) and issubclass(cls_placeholder, _Placeholder)):
         report["problems"].append("the pickle does not hold an estimator")
