@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "skaccel/checksum.hpp"
 #include "skaccel/linear_model.hpp"
@@ -317,23 +318,46 @@ void Model::predict(ConstMatrixView<T> X, MatrixView<T> out, int n_threads) cons
 template void Model::predict<float>(ConstMatrixView<float>, MatrixView<float>, int) const;
 template void Model::predict<double>(ConstMatrixView<double>, MatrixView<double>, int) const;
 
+namespace {
+
+// The header for given checksums; offsets follow from the space reserved for the header.
+std::string build_header(const ModelToWrite& m, const std::vector<std::uint64_t>& sizes,
+                         const std::vector<std::uint32_t>& crcs, std::uint64_t reserved,
+                         std::vector<std::uint64_t>& offsets) {
+  std::uint64_t pos = (kPrefixSize + reserved + kAlignment - 1) / kAlignment * kAlignment;
+  std::string table = "[";
+  for (std::size_t i = 0; i < m.tensors.size(); ++i) {
+    offsets[i] = pos;
+    const auto& t = m.tensors[i];
+    std::string shape = "[";
+    for (std::size_t k = 0; k < t.shape.size(); ++k)
+      shape += (k ? "," : "") + std::to_string(t.shape[k]);
+    table += (i ? "," : "") + std::string("{\"name\":") + json_quote(t.name) +
+             ",\"dtype\":" + json_quote(t.dtype) + ",\"shape\":" + shape + "]" +
+             ",\"offset\":" + std::to_string(pos) + ",\"nbytes\":" + std::to_string(sizes[i]) +
+             ",\"crc32c\":" + std::to_string(crcs[i]) + "}";
+    pos = (pos + sizes[i] + kAlignment - 1) / kAlignment * kAlignment;
+  }
+  const std::uint64_t file_size =
+      m.tensors.empty() ? kPrefixSize + reserved : offsets.back() + sizes.back();
+  return "{\"estimator\":" + json_quote(m.estimator) + ",\"params\":" + m.params_json +
+         ",\"record\":" + m.record_json + ",\"attributes\":" + m.attributes_json +
+         ",\"feature_names\":" + m.feature_names_json + ",\"tensors\":" + table + "]" +
+         ",\"file_size\":" + std::to_string(file_size) + "}";
+}
+
+}  // namespace
+
 void save(const std::string& path, const ModelToWrite& m) {
   const schema::ModelSchema& s = schema::model_schema(m.estimator);
-  // Validate the parts exactly as a reader will.
-  for (const char* part : {"params", "record", "attributes", "feature_names"}) {
-    const std::string& text = part[0] == 'p'   ? m.params_json
-                              : part[0] == 'r' ? m.record_json
-                              : part[0] == 'a' ? m.attributes_json
-                                               : m.feature_names_json;
+  for (const std::string* text :
+       {&m.params_json, &m.record_json, &m.attributes_json, &m.feature_names_json}) {
     try {
-      parse_json(text);
+      parse_json(*text);
     } catch (const FormatError& e) {
-      throw InvalidArgument(std::string("model file ") + part + ": " + e.what());
+      throw InvalidArgument(std::string("cannot save ") + s.estimator + ": " + e.what());
     }
   }
-  // Layout: header length depends on the offsets, which depend on the header length;
-  // iterate until the header fits the space reserved for it.
-  std::vector<std::uint32_t> crcs;
   std::vector<std::uint64_t> sizes;
   for (const auto& t : m.tensors) {
     const std::size_t item = dtype_size(t.dtype);
@@ -341,64 +365,62 @@ void save(const std::string& path, const ModelToWrite& m) {
     std::uint64_t n = item;
     for (auto d : t.shape) n *= static_cast<std::uint64_t>(d);
     sizes.push_back(n);
-    crcs.push_back(crc32c(t.data, n));
   }
-  std::string header;
+  // Reserve room for the header with the widest checksums, so that the data can be
+  // written (and checksummed on the way) before the header that records the checksums.
   std::vector<std::uint64_t> offsets(m.tensors.size());
-  std::uint64_t reserved = 0, file_size = 0;
+  const std::vector<std::uint32_t> widest(m.tensors.size(), 0xFFFFFFFFu);
+  std::uint64_t reserved = 0;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::uint64_t pos = (kPrefixSize + reserved + kAlignment - 1) / kAlignment * kAlignment;
-    std::string table = "[";
-    for (std::size_t i = 0; i < m.tensors.size(); ++i) {
-      offsets[i] = pos;
-      const auto& t = m.tensors[i];
-      std::string shape = "[";
-      for (std::size_t k = 0; k < t.shape.size(); ++k)
-        shape += (k ? "," : "") + std::to_string(t.shape[k]);
-      shape += "]";
-      table += (i ? "," : "") + std::string("{\"name\":") + json_quote(t.name) +
-               ",\"dtype\":" + json_quote(t.dtype) + ",\"shape\":" + shape +
-               ",\"offset\":" + std::to_string(pos) + ",\"nbytes\":" + std::to_string(sizes[i]) +
-               ",\"crc32c\":" + std::to_string(crcs[i]) + "}";
-      pos = (pos + sizes[i] + kAlignment - 1) / kAlignment * kAlignment;
-    }
-    table += "]";
-    file_size = m.tensors.empty() ? kPrefixSize + reserved : offsets.back() + sizes.back();
-    header = "{\"estimator\":" + json_quote(m.estimator) + ",\"params\":" + m.params_json +
-             ",\"record\":" + m.record_json + ",\"attributes\":" + m.attributes_json +
-             ",\"feature_names\":" + m.feature_names_json + ",\"tensors\":" + table +
-             ",\"file_size\":" + std::to_string(file_size) + "}";
-    if (header.size() <= reserved) break;
-    reserved = header.size() + 32;  // room for offsets that grow by a digit
+    const std::uint64_t need = build_header(m, sizes, widest, reserved, offsets).size();
+    if (need <= reserved) break;
+    reserved = need + 32;  // room for offsets that grow by a digit
   }
-  header.resize(reserved, ' ');  // trailing JSON whitespace fills the reserved space
-
-  // What a reader will check, before anything touches the disk.
-  std::string prefix(reinterpret_cast<const char*>(kMagic), sizeof kMagic);
-  write_le(prefix, kFormatMajor, 2);
-  write_le(prefix, kFormatMinor, 2);
-  write_le(prefix, crc32c(header.data(), header.size()), 4);
-  write_le(prefix, header.size(), 8);
-  const std::string head = prefix + header;
-  try {
-    parse_header(reinterpret_cast<const std::uint8_t*>(head.data()), head.size(), file_size);
-  } catch (const FormatError& e) {
-    throw InvalidArgument(std::string("cannot save ") + s.estimator + ": " + e.what());
-  }
+  const std::uint64_t file_size =
+      m.tensors.empty() ? kPrefixSize + reserved : offsets.back() + sizes.back();
 
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
-  bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size();
-  std::uint64_t pos = head.size();
+  auto fail = [&](const std::string& why) {
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    throw Error("cannot write '" + path + "': " + why);
+  };
+  // Checksums on a second thread while this one writes: both stream the same memory.
+  std::vector<std::uint32_t> crcs(m.tensors.size());
+  std::thread checksums([&] {
+    for (std::size_t i = 0; i < m.tensors.size(); ++i)
+      crcs[i] = crc32c(m.tensors[i].data, sizes[i]);
+  });
+  bool ok = std::fseek(f, static_cast<long>(kPrefixSize + reserved), SEEK_SET) == 0;
+  std::uint64_t pos = kPrefixSize + reserved;
   static const char zeros[kAlignment] = {};
   for (std::size_t i = 0; ok && i < m.tensors.size(); ++i) {
     ok = std::fwrite(zeros, 1, offsets[i] - pos, f) == offsets[i] - pos;
     ok = ok && std::fwrite(m.tensors[i].data, 1, sizes[i], f) == sizes[i];
     pos = offsets[i] + sizes[i];
   }
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+  checksums.join();
+  if (!ok) fail(std::strerror(errno));
+
+  std::string header = build_header(m, sizes, crcs, reserved, offsets);
+  header.resize(reserved, ' ');  // trailing JSON whitespace fills the reserved space
+  std::string head(reinterpret_cast<const char*>(kMagic), sizeof kMagic);
+  write_le(head, kFormatMajor, 2);
+  write_le(head, kFormatMinor, 2);
+  write_le(head, crc32c(header.data(), header.size()), 4);
+  write_le(head, header.size(), 8);
+  head += header;
+  try {  // exactly what a reader will check
+    parse_header(reinterpret_cast<const std::uint8_t*>(head.data()), head.size(), file_size);
+  } catch (const FormatError& e) {
+    fail(e.what());
+  }
+  ok =
+      std::fseek(f, 0, SEEK_SET) == 0 && std::fwrite(head.data(), 1, head.size(), f) == head.size();
+  if (!ok) fail(std::strerror(errno));
+  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw Error("cannot write '" + path + "': " + std::strerror(errno));
   }
