@@ -27,7 +27,6 @@ import sys
 import warnings
 
 import pytest
-
 import skaccel
 import skaccel.linear_model
 
@@ -37,15 +36,10 @@ _TEST_MODULES = (
 )
 _already_imported = [m for m in _TEST_MODULES if m in sys.modules]
 if _already_imported:  # they would hold scikit-learn's own classes
-    raise ImportError(
-        f"conformance_plugin must be loaded before {_already_imported} are imported"
-    )
+    raise ImportError(f"conformance_plugin must be loaded before {_already_imported} are imported")
 
 skaccel.patch_sklearn(verbose=False)
-_PATCHED = {
-    name: getattr(skaccel.linear_model, name)
-    for name in ("LinearRegression", "Ridge")
-}
+_PATCHED = {name: getattr(skaccel.linear_model, name) for name in ("LinearRegression", "Ridge")}
 
 
 def _assert_patched():
@@ -84,7 +78,7 @@ class _CoreCallCounter(logging.Handler):
             self.n_core += 1
         elif rest.startswith("falling back to scikit-learn: "):
             self.calls["fallback", head] += 1
-            self.reasons[head, rest[len("falling back to scikit-learn: "):]] += 1
+            self.reasons[head, rest[len("falling back to scikit-learn: ") :]] += 1
 
 
 _counter = _CoreCallCounter()
@@ -170,8 +164,7 @@ def pytest_collection_modifyitems(session, config, items):
                 warnings.warn(pytest.PytestConfigWarning(p), stacklevel=1)
         else:
             raise pytest.UsageError(
-                "bad deselect entries (fix conformance/deselected.txt):\n  "
-                + "\n  ".join(problems)
+                "bad deselect entries (fix conformance/deselected.txt):\n  " + "\n  ".join(problems)
             )
     # 3. optionally keep only the deselected tests; pytest's own --deselect handling
     #    runs after this hook, so the option is consumed here
@@ -223,9 +216,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tw.section("skaccel conformance")
     for module in sorted(modules):
         tw.write_line(f"{module}: {format_counts(modules[module])}")
-    calls = ", ".join(
-        f"{what} {kind} {n}" for (kind, what), n in sorted(_counter.calls.items())
-    )
+    calls = ", ".join(f"{what} {kind} {n}" for (kind, what), n in sorted(_counter.calls.items()))
     tw.write_line(f"calls: {calls or 'none'}")
     tw.write_line(f"tests that reached the skaccel core: {len(_tests_on_core)}")
     for (what, reason), n in _counter.reasons.most_common(20):

@@ -79,21 +79,24 @@ def main(argv=None):
     args, extra = parser.parse_known_args(argv)
 
     sys.path.insert(0, str(HERE))
+    import conformance_plugin  # noqa: F401  (patches scikit-learn on import)
     import pytest
     import sklearn
-
-    import conformance_plugin  # noqa: F401  (patches scikit-learn on import)
 
     rootdir = Path(sklearn.__file__).resolve().parent.parent
     modules = args.module or list(MODULES)
     paths = tuple(m.replace(".", "/") + ".py::" for m in modules)
     deselected = [n for n in read_deselected(args.deselect_file) if n.startswith(paths)]
     pytest_args = [
-        "-p", "conformance_plugin",
-        "-p", "no:cacheprovider",
+        "-p",
+        "conformance_plugin",
+        "-p",
+        "no:cacheprovider",
         "-q",
-        "-c", str(HERE / "pytest.ini"),
-        "--rootdir", str(rootdir),
+        "-c",
+        str(HERE / "pytest.ini"),
+        "--rootdir",
+        str(rootdir),
     ]
     for nodeid in deselected:
         pytest_args += ["--deselect", nodeid]
@@ -123,8 +126,9 @@ def main(argv=None):
     if status == 0 and failed:  # cannot happen with pytest's own status; be safe
         status = 1
     counts = ", ".join(
-        f"{total[o]} {o}" for o in conformance_plugin.OUTCOMES if total[o] or o in
-        ("passed", "failed", "skipped", "deselected")
+        f"{total[o]} {o}"
+        for o in conformance_plugin.OUTCOMES
+        if total[o] or o in ("passed", "failed", "skipped", "deselected")
     )
     verdict = "OK" if status == 0 else f"FAILED (pytest exit status {status})"
     if args.only_deselected:

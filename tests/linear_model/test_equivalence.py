@@ -160,3 +160,25 @@ def test_negative_sample_weight_in_ridge_behaves_like_sklearn(regression_data):
     with pytest.raises(ValueError) as ours:
         sa.Ridge().fit(X, Y[:, 0], sample_weight=sw)
     assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs", [(sa.Ridge, sk.Ridge), (sa.LinearRegression, sk.LinearRegression)]
+)
+def test_single_column_2d_y_shapes_match_sklearn(regression_data, ours, theirs):
+    X, Y, _ = regression_data
+    a, b = ours().fit(X, Y[:, :1]), theirs().fit(X, Y[:, :1])
+    assert a.coef_.shape == b.coef_.shape
+    assert np.shape(a.intercept_) == np.shape(b.intercept_)
+    assert a.predict(X).shape == b.predict(X).shape
+    assert_allclose(a.predict(X), b.predict(X), rtol=1e-9)
+
+
+def test_wide_data_falls_back_with_full_accuracy(caplog):
+    rng = np.random.default_rng(42)
+    X, y = rng.standard_normal((50, 100)), rng.standard_normal(50)
+    for solver in ("svd", "cholesky"):
+        with caplog.at_level(logging.INFO, logger="skaccel"):
+            a = sa.Ridge(alpha=1e-16, solver=solver).fit(X, y)
+        assert "falling back to scikit-learn: n_features >= n_samples" in caplog.text
+        np.testing.assert_array_equal(a.coef_, sk.Ridge(alpha=1e-16, solver=solver).fit(X, y).coef_)

@@ -21,19 +21,45 @@ from .._persistence import PersistenceMixin
 
 
 class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
-    """Fit-input preparation and the C++ predict for linear models.
+    """The fit flow around the C++ core, and its predict, for linear models.
 
-    Must precede the scikit-learn class in the bases.
+    Must precede the scikit-learn class in the bases. Subclasses define
+    ``_unsupported_reason()`` (parameters the core does not handle) and
+    ``_fit_core(X, Y, sample_weight, single_target)`` (one core call that sets the fitted
+    attributes and returns True, or False when the statistics were not finite).
     """
 
-    def _prepare_fit(self, X, y, sample_weight, *, dtype, ensure_non_negative):
+    # validate_data dtype: LinearRegression keeps scikit-learn's "numeric" messages.
+    _fit_dtype = [np.float64, np.float32]
+    _sample_weight_non_negative = False
+
+    def _fit_with_core(self, X, y, sample_weight):
+        self._validate_params()
+        resolve_device(type(self).__name__)
+        reason = generic_fallback_reason(X) or self._unsupported_reason()
+        if reason is None:
+            Xv, Y, single_target, sw = self._prepare_fit(X, y, sample_weight)
+            if Xv.shape[1] >= Xv.shape[0]:
+                # The p×p normal equations are singular there; scikit-learn's solvers
+                # (lstsq, the n×n dual) keep full accuracy.
+                reason = "n_features >= n_samples"
+            else:
+                log_core(self, "fit", f"{Xv.shape[0]}x{Xv.shape[1]} {Xv.dtype}")
+                if self._fit_core(Xv, Y, sw, single_target):
+                    return self
+                raise_if_not_finite(self, Xv)
+                reason = "the cross-products are not finite (overflow or negative weights)"
+        log_fallback(self, "fit", reason)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def _prepare_fit(self, X, y, sample_weight):
         # Finiteness of X is checked on the kernel's output instead of by a full pass
         # over X here (see raise_if_not_finite); y is small and checked as usual.
         X, y = validate_data(
             self,
             X,
             y,
-            dtype=dtype,
+            dtype=self._fit_dtype,
             multi_output=True,
             y_numeric=True,
             ensure_all_finite=False,
@@ -45,12 +71,15 @@ class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
         Y = y.reshape(y.shape[0], -1)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=ensure_non_negative
+                sample_weight,
+                X,
+                dtype=X.dtype,
+                ensure_non_negative=self._sample_weight_non_negative,
             )
         return X, Y, single_target, sample_weight
 
-    def _set_coef_intercept(self, coef, intercept, single_target):
-        self.coef_ = coef.reshape(-1) if single_target else coef
+    def _set_coef_intercept(self, coef, intercept, *, ravel_coef, single_target):
+        self.coef_ = coef.reshape(-1) if ravel_coef else coef
         if not self.fit_intercept:
             self.intercept_ = 0.0
         else:

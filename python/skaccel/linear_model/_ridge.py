@@ -1,19 +1,10 @@
 """Ridge regression on the C++ core."""
 
-import warnings
-
 import numpy as np
 from sklearn.linear_model import Ridge as _SklearnRidge
 
 from .. import _core
-from .._config import resolve_device
-from .._dispatch import (
-    generic_fallback_reason,
-    log_core,
-    log_fallback,
-    n_threads,
-    raise_if_not_finite,
-)
+from .._dispatch import n_threads
 from ._common import CoreLinearModelMixin
 
 # Solvers the core computes; "svd" through the eigendecomposition of XᵀWX, which is the
@@ -25,10 +16,10 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
     __doc__ = (
         "Linear least squares with l2 regularization, fitted by skaccel's C++ core.\n\n"
         "Same parameters, fitted attributes and behaviour as scikit-learn's Ridge. "
-        "Dense X with solver 'auto', 'cholesky' or 'svd' is reduced to its weighted "
-        "cross-products in one blocked parallel pass and solved in the core; other "
-        "solvers, sparse X and positive=True run scikit-learn's own code.\n"
-        + (_SklearnRidge.__doc__ or "").split("\n", 1)[-1]
+        "Dense X with more samples than features and solver 'auto', 'cholesky' or 'svd' "
+        "is reduced to its weighted cross-products in one blocked parallel pass and "
+        "solved in the core; other solvers, sparse X, positive=True and wide X run "
+        "scikit-learn's own code.\n" + (_SklearnRidge.__doc__ or "").split("\n", 1)[-1]
     )
 
     def fit(self, X, y, sample_weight=None):
@@ -49,36 +40,29 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
         self : object
             Fitted estimator.
         """
-        self._validate_params()
-        resolve_device(type(self).__name__)
-        reason = generic_fallback_reason(X)
-        if reason is None and self.positive:
-            reason = "positive=True"
-        if reason is None and self.solver not in _CORE_SOLVERS:
-            reason = f"solver={self.solver!r}"
-        alpha = np.asarray(self.alpha, dtype=np.float64).reshape(-1)
-        if reason is None and (
-            alpha.size == 0 or not np.all(np.isfinite(alpha)) or np.any(alpha < 0)
-        ):
-            reason = "alpha is not a finite non-negative value"
-        if reason is not None:
-            log_fallback(self, "fit", reason)
-            return super().fit(X, y, sample_weight=sample_weight)
+        return self._fit_with_core(X, y, sample_weight)
 
-        X, Y, single_target, sample_weight = self._prepare_fit(
-            X,
-            y,
-            sample_weight,
-            dtype=[np.float64, np.float32],
-            ensure_non_negative=False,
-        )
+    def _alpha(self):
+        return np.asarray(self.alpha, dtype=np.float64).reshape(-1)
+
+    def _unsupported_reason(self):
+        if self.positive:
+            return "positive=True"
+        if self.solver not in _CORE_SOLVERS:
+            return f"solver={self.solver!r}"
+        alpha = self._alpha()
+        if alpha.size == 0 or not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
+            return "alpha is not a finite non-negative value"
+        return None
+
+    def _fit_core(self, X, Y, sample_weight, single_target):
+        alpha = self._alpha()
         n_targets = Y.shape[1]
         if alpha.shape[0] not in (1, n_targets):
             raise ValueError(
                 "Number of targets and number of penalties do not correspond: "
                 f"{alpha.shape[0]} != {n_targets}"
             )
-        log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
         result = _core.ridge_fit(
             X,
             Y,
@@ -89,19 +73,11 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             n_threads(),
         )
         if result is None:
-            raise_if_not_finite(self, X)
-            log_fallback(self, "fit", "the cross-products are not finite")
-            return super().fit(X, y, sample_weight=sample_weight)
-        coef, intercept, solver_used = result
-        if solver_used == "svd" and self.solver != "svd" and X.shape[1] > X.shape[0]:
-            # scikit-learn solves wide problems in the dual, where a singular system
-            # keeps solver_="cholesky" and warns; the solution is the same.
-            warnings.warn(
-                "Singular matrix in solving dual problem. Using least-squares solution instead.",
-                stacklevel=2,
-            )
-            solver_used = "cholesky"
-        self._set_coef_intercept(coef, intercept, single_target)
+            return False
+        coef, intercept, self.solver_ = result
+        # scikit-learn's Ridge ravels coef_ for any single target, (n, 1) y included.
+        self._set_coef_intercept(
+            coef, intercept, ravel_coef=n_targets == 1, single_target=single_target
+        )
         self.n_iter_ = None
-        self.solver_ = solver_used
-        return self
+        return True

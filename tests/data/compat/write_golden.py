@@ -23,9 +23,11 @@ def cases():
     w = rng.uniform(0.5, 2.0, 64)
     X32 = X.astype(np.float32)
     yield "LinearRegression_f64_weighted", LinearRegression().fit(X, Y[:, 0], sample_weight=w), X
-    yield "LinearRegression_f32_multi_nointercept", LinearRegression(fit_intercept=False).fit(
-        X32, Y.astype(np.float32)
-    ), X32
+    yield (
+        "LinearRegression_f32_multi_nointercept",
+        LinearRegression(fit_intercept=False).fit(X32, Y.astype(np.float32)),
+        X32,
+    )
     yield "Ridge_f64_multi_alphas", Ridge(alpha=[0.5, 5.0]).fit(X, Y), X
     yield "Ridge_f32_svd", Ridge(alpha=2.0, solver="svd").fit(X32, Y[:, 1]), X32
 
