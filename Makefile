@@ -12,11 +12,14 @@ PIP_FLAGS := --disable-pip-version-check -q
 
 all: test
 
-# Debian packages: GoogleTest for the C++ suite (CI and developers run as root).
+# Debian packages: GoogleTest for the C++ suite, clang with libFuzzer for `make fuzz`
+# (CI and developers run as root).
 $(VENV)/.system-deps:
-	@if [ ! -f /usr/include/gtest/gtest.h ]; then \
-	  echo "installing libgtest-dev"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgtest-dev; \
+	@if [ ! -f /usr/include/gtest/gtest.h ] || ! command -v clang++ >/dev/null \
+	    || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then \
+	  echo "installing libgtest-dev clang libclang-rt-dev"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libgtest-dev clang libclang-rt-14-dev; \
 	fi
 	@mkdir -p $(VENV) && touch $@
 
@@ -73,3 +76,7 @@ lint: $(VENV)/.deps
 
 clean:
 	rm -rf build
+
+# C++ tools, example, AddressSanitizer and fuzzing: test-cpp-tools, cpp-example,
+# test-asan, fuzz (FUZZ_SECONDS=60), fuzz-npy, fuzz-csv.
+include mk/cpp-tools.mk

@@ -14,7 +14,8 @@ using namespace nb::literals;
 namespace skaccel::bindings {
 void register_linear_model(nb::module_& m);
 void register_persistence(nb::module_& m);
-}
+void register_moments(nb::module_& m);
+}  // namespace skaccel::bindings
 
 NB_MODULE(_core, m) {
   m.doc() = "skaccel's C++ core (thin bindings: conversion only)";
@@ -43,9 +44,11 @@ NB_MODULE(_core, m) {
     for (const auto& s : skaccel::schema::registered_models()) {
       nb::list fields;
       for (const auto& f : s.fields) {
-        const char* dtype = f.dtype == skaccel::schema::DType::floating  ? "floating"
-                            : f.dtype == skaccel::schema::DType::integer ? "integer"
-                                                                         : "string";
+        using skaccel::schema::DType;
+        const char* dtype = f.dtype == DType::floating  ? "floating"
+                            : f.dtype == DType::float64 ? "float64"
+                            : f.dtype == DType::integer ? "integer"
+                                                        : "string";
         nb::dict d;
         d["name"] = f.name;
         d["dtype"] = dtype;
@@ -58,6 +61,7 @@ NB_MODULE(_core, m) {
       nb::dict model;
       model["estimator"] = s.estimator;
       model["module"] = s.module;
+      model["predictor"] = s.predictor;
       model["fields"] = fields;
       out.append(model);
     }
@@ -66,4 +70,5 @@ NB_MODULE(_core, m) {
 
   skaccel::bindings::register_linear_model(m);
   skaccel::bindings::register_persistence(m);
+  skaccel::bindings::register_moments(m);
 }

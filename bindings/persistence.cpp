@@ -46,74 +46,80 @@ schema::FieldValue::Kind kind_from(const std::string& k) {
 }  // namespace
 
 void register_persistence(nb::module_& m) {
-  m.def("crc32c",
-        [](nb::bytes data, std::uint32_t crc) { return crc32c(data.c_str(), data.size(), crc); },
-        "data"_a, "crc"_a = 0);
-  m.def("crc32c_array",
-        [](nb::ndarray<const std::uint8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu> a) {
-          nb::gil_scoped_release release;
-          return crc32c(a.data(), a.shape(0));
-        },
-        "array"_a);
+  m.def(
+      "crc32c",
+      [](nb::bytes data, std::uint32_t crc) { return crc32c(data.c_str(), data.size(), crc); },
+      "data"_a, "crc"_a = 0);
+  m.def(
+      "crc32c_array",
+      [](nb::ndarray<const std::uint8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu> a) {
+        nb::gil_scoped_release release;
+        return crc32c(a.data(), a.shape(0));
+      },
+      "array"_a);
 
-  m.def("required_prefix",
-        [](nb::bytes prefix, std::uint64_t file_size) {
-          return mf::required_prefix(reinterpret_cast<const std::uint8_t*>(prefix.c_str()),
-                                     prefix.size(), file_size);
-        },
-        "prefix"_a, "file_size"_a);
+  m.def(
+      "required_prefix",
+      [](nb::bytes prefix, std::uint64_t file_size) {
+        return mf::required_prefix(reinterpret_cast<const std::uint8_t*>(prefix.c_str()),
+                                   prefix.size(), file_size);
+      },
+      "prefix"_a, "file_size"_a);
 
   // (format (major, minor), header JSON text, tensor table)
-  m.def("parse_model_header",
-        [](nb::bytes head, std::uint64_t file_size) {
-          const mf::Header h = mf::parse_header(
-              reinterpret_cast<const std::uint8_t*>(head.c_str()), head.size(), file_size);
-          return nb::make_tuple(nb::make_tuple(h.format_major, h.format_minor), h.text,
-                                tensor_table(h));
-        },
-        "head"_a, "file_size"_a);
+  m.def(
+      "parse_model_header",
+      [](nb::bytes head, std::uint64_t file_size) {
+        const mf::Header h = mf::parse_header(reinterpret_cast<const std::uint8_t*>(head.c_str()),
+                                              head.size(), file_size);
+        return nb::make_tuple(nb::make_tuple(h.format_major, h.format_minor), h.text,
+                              tensor_table(h));
+      },
+      "head"_a, "file_size"_a);
 
-  m.def("save_model_file",
-        [](const std::string& path, const std::string& estimator, const std::string& params,
-           const std::string& record, const std::string& attributes,
-           const std::string& feature_names, nb::list tensors) {
-          mf::ModelToWrite w{estimator, params, record, attributes, feature_names, {}};
-          std::vector<nb::ndarray<nb::device::cpu, nb::c_contig>> keep;
-          for (nb::handle item : tensors) {
-            auto [name, dtype, array] =
-                nb::cast<std::tuple<std::string, std::string,
-                                    nb::ndarray<nb::device::cpu, nb::c_contig>>>(item);
-            std::vector<std::int64_t> shape;
-            for (size_t i = 0; i < array.ndim(); ++i)
-              shape.push_back(static_cast<std::int64_t>(array.shape(i)));
-            w.tensors.push_back({name, dtype, shape, array.data()});
-            keep.push_back(array);
-          }
-          nb::gil_scoped_release release;
-          mf::save(path, w);
-        },
-        "path"_a, "estimator"_a, "params"_a, "record"_a, "attributes"_a, "feature_names"_a,
-        "tensors"_a);
+  m.def(
+      "save_model_file",
+      [](const std::string& path, const std::string& estimator, const std::string& params,
+         const std::string& record, const std::string& attributes, const std::string& feature_names,
+         nb::list tensors) {
+        mf::ModelToWrite w{estimator, params, record, attributes, feature_names, {}};
+        std::vector<nb::ndarray<nb::device::cpu, nb::c_contig>> keep;
+        for (nb::handle item : tensors) {
+          auto [name, dtype, array] = nb::cast<
+              std::tuple<std::string, std::string, nb::ndarray<nb::device::cpu, nb::c_contig>>>(
+              item);
+          std::vector<std::int64_t> shape;
+          for (size_t i = 0; i < array.ndim(); ++i)
+            shape.push_back(static_cast<std::int64_t>(array.shape(i)));
+          w.tensors.push_back({name, dtype, shape, array.data()});
+          keep.push_back(array);
+        }
+        nb::gil_scoped_release release;
+        mf::save(path, w);
+      },
+      "path"_a, "estimator"_a, "params"_a, "record"_a, "attributes"_a, "feature_names"_a,
+      "tensors"_a);
 
   // values: list of (name, kind, dtype, shape, integer)
-  m.def("validate_state",
-        [](const std::string& estimator,
-           const std::vector<std::tuple<std::string, std::string, std::string,
-                                        std::vector<std::int64_t>, std::int64_t>>& values) {
-          std::vector<schema::FieldValue> fields;
-          for (const auto& [name, kind, dtype, shape, integer] : values) {
-            schema::FieldValue f;
-            f.name = name;
-            f.kind = kind_from(kind);
-            f.dtype = dtype;
-            f.shape = shape;
-            f.integer = integer;
-            f.type_name = kind;
-            fields.push_back(std::move(f));
-          }
-          schema::validate_state(schema::model_schema(estimator), fields);
-        },
-        "estimator"_a, "values"_a);
+  m.def(
+      "validate_state",
+      [](const std::string& estimator,
+         const std::vector<std::tuple<std::string, std::string, std::string,
+                                      std::vector<std::int64_t>, std::int64_t>>& values) {
+        std::vector<schema::FieldValue> fields;
+        for (const auto& [name, kind, dtype, shape, integer] : values) {
+          schema::FieldValue f;
+          f.name = name;
+          f.kind = kind_from(kind);
+          f.dtype = dtype;
+          f.shape = shape;
+          f.integer = integer;
+          f.type_name = kind;
+          fields.push_back(std::move(f));
+        }
+        schema::validate_state(schema::model_schema(estimator), fields);
+      },
+      "estimator"_a, "values"_a);
 }
 
 }  // namespace skaccel::bindings

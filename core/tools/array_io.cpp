@@ -117,8 +117,7 @@ class NpyDictParser {
 
  private:
   [[noreturn]] void fail_at(const std::string& what, std::size_t at) const {
-    fail(name_ + ": invalid .npy header: " + what + " (at header byte " + std::to_string(at) +
-         ")");
+    fail(name_ + ": invalid .npy header: " + what + " (at header byte " + std::to_string(at) + ")");
   }
   [[noreturn]] void fail_here(const std::string& what) const { fail_at(what, pos_); }
 
@@ -232,7 +231,8 @@ To convert(From v) {
 }
 
 template <class T, class From>
-void convert_elements(const NpyArray& a, std::int64_t rows, std::int64_t cols, std::vector<T>& out) {
+void convert_elements(const NpyArray& a, std::int64_t rows, std::int64_t cols,
+                      std::vector<T>& out) {
   const auto* src = reinterpret_cast<const From*>(a.bytes.data());
   out.resize(static_cast<std::size_t>(rows * cols));
   if (!a.header.fortran_order) {
@@ -420,8 +420,8 @@ NpyHeader parse_npy_header(const std::uint8_t* p, std::uint64_t available, std::
   const std::uint64_t present = file_size - h.data_offset;
   if (nbytes > present)
     fail(name + ": truncated .npy file: shape " + shape_text(h.shape) + " of " +
-         element_name(h.dtype) + " needs " + std::to_string(nbytes) + " bytes of data, the file has " +
-         std::to_string(present));
+         element_name(h.dtype) + " needs " + std::to_string(nbytes) +
+         " bytes of data, the file has " + std::to_string(present));
   if (nbytes < present)
     fail(name + ": .npy file has " + std::to_string(present - nbytes) +
          " unexpected bytes after the array data");

@@ -116,7 +116,7 @@ void write_csv(const std::string& path, const T* values, std::int64_t rows, std:
 
 // --- files -----------------------------------------------------------------------------
 
-std::string read_file(const std::string& path);                      // ArrayFileError if not
+std::string read_file(const std::string& path);                       // ArrayFileError if not
 void write_file(const std::string& path, std::string_view contents);  // ArrayFileError if not
 
 // The lower-cased extension of a path with its dot (".npy"), or "".

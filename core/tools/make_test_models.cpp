@@ -11,9 +11,9 @@
 #include "skaccel/errors.hpp"
 #include "test_models.hpp"
 
-using skaccel::testing::InterceptKind;
-using skaccel::testing::make_linear_model;
-using skaccel::testing::save_linear_model;
+using skaccel::test_models::InterceptKind;
+using skaccel::test_models::make_linear_model;
+using skaccel::test_models::save_linear_model;
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -31,16 +31,16 @@ int main(int argc, char** argv) {
       save_linear_model(dir + "/" + name, model);
       std::cout << dir << "/" << name << "\n";
     };
-    write("linreg_f64_single.skm",
-          make_linear_model<double>("LinearRegression", 3, 1, true, InterceptKind::tensor_scalar, 1));
-    write("linreg_f64_multi.skm",
-          make_linear_model<double>("LinearRegression", 4, 2, false, InterceptKind::tensor_vector, 2));
+    write("linreg_f64_single.skm", make_linear_model<double>("LinearRegression", 3, 1, true,
+                                                             InterceptKind::tensor_scalar, 1));
+    write("linreg_f64_multi.skm", make_linear_model<double>("LinearRegression", 4, 2, false,
+                                                            InterceptKind::tensor_vector, 2));
     write("ridge_f32_single.skm",
           make_linear_model<float>("Ridge", 3, 1, true, InterceptKind::attribute_float, 3));
     write("ridge_f32_multi.skm",
           make_linear_model<float>("Ridge", 2, 3, false, InterceptKind::tensor_vector, 4));
-    auto no_intercept = make_linear_model<double>("Ridge", 5, 2, false,
-                                                  InterceptKind::attribute_float, 5);
+    auto no_intercept =
+        make_linear_model<double>("Ridge", 5, 2, false, InterceptKind::attribute_float, 5);
     no_intercept.intercept_value = 0.0;  // fit_intercept=False
     write("ridge_f64_no_intercept.skm", no_intercept);
   } catch (const skaccel::Error& e) {

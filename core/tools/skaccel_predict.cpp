@@ -100,8 +100,7 @@ Options parse_args(int argc, char** argv) {
       errno = 0;
       const long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || errno != 0 || n < -1024 || n > 1024)
-        throw UsageError{"--threads needs an integer (0: default, -1: all cores), got '" + v +
-                         "'"};
+        throw UsageError{"--threads needs an integer (0: default, -1: all cores), got '" + v + "'"};
       o.threads = static_cast<int>(n);
       o.threads_given = true;
     } else if (a == "--no-verify" && !has_value) {
@@ -125,7 +124,8 @@ Options parse_args(int argc, char** argv) {
   if (positional.size() != 2)
     throw UsageError{positional.size() < 2 ? "MODEL and INPUT are required"
                                            : "unexpected argument '" + positional[2] + "'"};
-  if (!output_given || o.output.empty()) throw UsageError{"the output file (-o OUTPUT) is required"};
+  if (!output_given || o.output.empty())
+    throw UsageError{"the output file (-o OUTPUT) is required"};
   o.model = positional[0];
   o.input = positional[1];
   namespace t = skaccel::tools;
@@ -164,8 +164,8 @@ void predict_file(const skaccel::model_file::Model& model, const Options& o) {
           std::to_string(X.cols) + (one_dimensional ? " features" : " features per sample") +
           ", but the model expects " + std::to_string(p));
   std::vector<T> out(static_cast<std::size_t>(X.rows * n_out));
-  const int threads = o.threads_given ? skaccel::resolve_n_threads(o.threads, true)
-                                      : skaccel::default_n_threads();
+  const int threads =
+      o.threads_given ? skaccel::resolve_n_threads(o.threads, true) : skaccel::default_n_threads();
   model.predict<T>(X, skaccel::MatrixView<T>::row_major(out.data(), X.rows, n_out), threads);
   if (t::extension(o.output) == ".npy") {
     std::vector<std::int64_t> shape{X.rows};

@@ -13,7 +13,7 @@
 #include "skaccel/json.hpp"
 #include "skaccel/model_file.hpp"
 
-namespace skaccel::testing {
+namespace skaccel::test_models {
 
 enum class InterceptKind {
   tensor_scalar,    // intercept_ is a tensor of shape [] (single-output NumPy scalar)
@@ -28,8 +28,8 @@ struct LinearModel {
   std::int64_t n_targets = 1;
   bool single_output = true;  // coef_ is 1-D [n_features] (then n_targets == 1)
   InterceptKind intercept_kind = InterceptKind::tensor_scalar;
-  std::vector<T> coef;       // n_targets × n_features
-  std::vector<T> intercept;  // 1 (tensor_scalar) or n_targets (tensor_vector)
+  std::vector<T> coef;           // n_targets × n_features
+  std::vector<T> intercept;      // 1 (tensor_scalar) or n_targets (tensor_vector)
   double intercept_value = 0.0;  // attribute_float
   std::vector<T> singular;       // LinearRegression: min(n_features, 5) values
 
@@ -107,7 +107,9 @@ model_file::ModelToWrite to_write(const LinearModel<T>& m) {
   if (m.intercept_kind == InterceptKind::tensor_vector)
     w.tensors.push_back({"intercept_", m.dtype(), {m.n_targets}, m.intercept.data()});
   if (m.estimator == "LinearRegression")
-    w.tensors.push_back({"singular_", m.dtype(), {static_cast<std::int64_t>(m.singular.size())},
+    w.tensors.push_back({"singular_",
+                         m.dtype(),
+                         {static_cast<std::int64_t>(m.singular.size())},
                          m.singular.data()});
   return w;
 }
@@ -117,4 +119,4 @@ void save_linear_model(const std::string& path, const LinearModel<T>& m) {
   model_file::save(path, to_write(m));
 }
 
-}  // namespace skaccel::testing
+}  // namespace skaccel::test_models

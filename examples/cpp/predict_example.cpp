@@ -6,6 +6,7 @@
 // X, n_features per sample.
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,12 @@ int predict(const Model& model, const std::vector<double>& values) {
   const std::int64_t n = static_cast<std::int64_t>(X.size()) / p;
   std::vector<T> y(static_cast<std::size_t>(n * t));
   model.predict<T>(skaccel::ConstMatrixView<T>::row_major(X.data(), n, p),
-                   skaccel::MatrixView<T>::row_major(y.data(), n, t),
-                   skaccel::default_n_threads());
-  std::cout.precision(17);
+                   skaccel::MatrixView<T>::row_major(y.data(), n, t), skaccel::default_n_threads());
   for (std::int64_t i = 0; i < n; ++i) {
+    std::cout.precision(6);
     std::cout << "x = [";
     for (std::int64_t j = 0; j < p; ++j) std::cout << (j ? ", " : "") << X[i * p + j];
+    std::cout.precision(std::numeric_limits<T>::max_digits10);  // every digit of y
     std::cout << "]  ->  y = " << (model.single_output() ? "" : "[");
     for (std::int64_t k = 0; k < t; ++k) std::cout << (k ? ", " : "") << y[i * t + k];
     std::cout << (model.single_output() ? "" : "]") << "\n";
@@ -71,8 +72,8 @@ int main(int argc, char** argv) {
               << "n_features: " << model.n_features() << "\n"
               << "n_outputs:  " << model.n_outputs()
               << (model.single_output() ? " (predictions are 1-D)" : "") << "\n"
-              << "format:     " << model.header().format_major << "."
-              << model.header().format_minor << "\n";
+              << "format:     " << model.header().format_major << "." << model.header().format_minor
+              << "\n";
     return model.dtype() == "float32" ? predict<float>(model, values)
                                       : predict<double>(model, values);
   } catch (const skaccel::Error& e) {  // FormatError: not a valid model file; and the rest

@@ -42,7 +42,8 @@ struct NormalEquations {
   std::vector<double> xty;     // p×t, row-major:                Σ w (x-x̄)(y-ȳ)ᵀ
 };
 
-// X: n×p, Y: n×t, sample_weight: n non-negative weights with the given stride, or
+// X: n×p, Y: n×t (t may be 0: the moments of X alone, as covariance and PCA need),
+// sample_weight: n non-negative weights with the given stride, or
 // nullptr for unit weights. Any strides are accepted; nothing is copied wholesale.
 // Non-finite input yields non-finite statistics (callers check, see all_finite()).
 template <class T>
@@ -52,6 +53,10 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
                                             int n_threads);
 
 bool all_finite(const NormalEquations& ne);
+
+// The statistics of the union of two row sets (mergeable: partial fits, batches,
+// distributed workers). Exact up to rounding; the order of merges changes only rounding.
+NormalEquations merge(const NormalEquations& a, const NormalEquations& b);
 
 struct Solution {
   std::vector<double> coef;       // t×p, row-major

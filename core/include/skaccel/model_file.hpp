@@ -69,10 +69,12 @@ class Model {
   const std::uint8_t* data(const Tensor& t) const { return base_ + t.offset; }
   void verify_checksums() const;  // throws FormatError naming the first bad tensor
 
-  std::string dtype() const;        // the model's float dtype
-  std::int64_t n_features() const;  // columns of X
-  std::int64_t n_outputs() const;   // columns of the prediction
-  bool single_output() const;       // predictions are 1-D (coef_ was 1-D)
+  const std::string& predictor() const;  // "linear" or "none" (schema.hpp)
+  std::string dtype() const;             // the model's float dtype
+  std::int64_t n_features() const;       // columns of X (n_features_in_)
+  // For "linear" models (InvalidArgument otherwise):
+  std::int64_t n_outputs() const;  // columns of the prediction
+  bool single_output() const;      // predictions are 1-D (coef_ was 1-D)
 
   // out (n × n_outputs, C order) for X (n × n_features); T must be the model's dtype.
   template <class T>
@@ -81,6 +83,7 @@ class Model {
  private:
   Model() = default;
   void load(std::shared_ptr<const std::uint8_t> storage, std::uint64_t size, bool verify);
+  const Tensor& coef() const;
   std::shared_ptr<const std::uint8_t> storage_;
   const std::uint8_t* base_ = nullptr;
   Header header_;

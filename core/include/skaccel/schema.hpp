@@ -12,6 +12,7 @@ namespace skaccel::schema {
 
 enum class DType {
   floating,  // the model's float dtype: float32 or float64, the same for every such field
+  float64,   // always float64 whatever the model's dtype (accumulated moments, covariance_)
   integer,   // int64 (scalars may be Python ints)
   string,    // a str scalar, or an array of str
 };
@@ -30,7 +31,9 @@ struct Field {
 struct ModelSchema {
   std::string estimator;  // "LinearRegression"
   std::string module;     // "skaccel.linear_model"
-  std::string predictor;  // how the C++ loader predicts: "linear" (X·coefᵀ + intercept)
+  // What the C++ loader computes: "linear" (X·coefᵀ + intercept), "none" (a model of
+  // statistics, read for its attributes only).
+  std::string predictor;
   std::vector<Field> fields;
 };
 
@@ -53,9 +56,11 @@ struct FieldValue {
 
 // Checks a fitted state against the schema: required fields present, kinds and dtypes
 // as declared, one float dtype for the model, shapes consistent with their symbolic
-// dimensions and with n_features_in_. An empty state (unfitted) is valid. Unknown names
-// are not looked at. Throws StateError.
-void validate_state(const ModelSchema& schema, const std::vector<FieldValue>& values);
+// dimensions and with n_features_in_ (an absent optional axis counts as size 1). An
+// empty state (an unfitted estimator) is valid unless require_fitted. Unknown names are
+// not looked at. Throws StateError.
+void validate_state(const ModelSchema& schema, const std::vector<FieldValue>& values,
+                    bool require_fitted = false);
 
 // Every registered model type, in a stable order.
 const std::vector<ModelSchema>& registered_models();

@@ -32,6 +32,22 @@ blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, 
   return info;
 }
 
+blas_int gesvd_left(std::int64_t m, std::int64_t n, double* A, std::int64_t lda, double* s,
+                    double* U, std::int64_t ldu) {
+  const blas_int m_ = checked_int(m), n_ = checked_int(n), lda_ = checked_int(lda),
+                 ldu_ = checked_int(ldu), one = 1;
+  blas_int info = 0, lwork = -1;
+  double query = 0.0, dummy = 0.0;
+  SKACCEL_F77(dgesvd_)
+  ("S", "N", &m_, &n_, A, &lda_, s, U, &ldu_, &dummy, &one, &query, &lwork, &info, 1, 1);
+  if (info != 0) return info;
+  lwork = static_cast<blas_int>(query) + 1;
+  std::vector<double> work(static_cast<std::size_t>(lwork));
+  SKACCEL_F77(dgesvd_)
+  ("S", "N", &m_, &n_, A, &lda_, s, U, &ldu_, &dummy, &one, work.data(), &lwork, &info, 1, 1);
+  return info;
+}
+
 }  // namespace skaccel::blas
 
 #include <mutex>

@@ -38,6 +38,10 @@ void SKACCEL_F77(dpotrf_)(const char*, const blas_int*, double*, const blas_int*
                           std::size_t);
 void SKACCEL_F77(dpotrs_)(const char*, const blas_int*, const blas_int*, const double*,
                           const blas_int*, double*, const blas_int*, blas_int*, std::size_t);
+void SKACCEL_F77(dgesvd_)(const char*, const char*, const blas_int*, const blas_int*, double*,
+                          const blas_int*, double*, double*, const blas_int*, double*,
+                          const blas_int*, double*, const blas_int*, blas_int*, std::size_t,
+                          std::size_t);
 void SKACCEL_F77(dsyevd_)(const char*, const char*, const blas_int*, double*, const blas_int*,
                           double*, double*, const blas_int*, blas_int*, const blas_int*, blas_int*,
                           std::size_t, std::size_t);
@@ -113,6 +117,11 @@ inline blas_int potrs_upper(std::int64_t n, std::int64_t nrhs, const double* A, 
 // Symmetric eigendecomposition (eigenvalues ascending). With vectors, A is overwritten by
 // them (column-major, column j the j-th eigenvector). Returns LAPACK's info.
 blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, double* w);
+
+// Thin SVD of the m×n column-major A (overwritten): singular values s (min(m, n)) and the
+// left singular vectors U (m×min(m, n), column-major); no right vectors. LAPACK's info.
+blas_int gesvd_left(std::int64_t m, std::int64_t n, double* A, std::int64_t lda, double* s,
+                    double* U, std::int64_t ldu);
 
 }  // namespace skaccel::blas
 

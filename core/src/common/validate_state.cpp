@@ -30,6 +30,15 @@ bool all_dims_optional(const Field& f) {
   return true;
 }
 
+void bind(const ModelSchema& s, const Field& f, const std::vector<std::int64_t>& shape,
+          std::map<std::string, std::int64_t>& dims, const std::string& sym, std::int64_t size) {
+  auto [it, inserted] = dims.emplace(sym, size);
+  if (!inserted && it->second != size)
+    fail(s, "attribute '" + f.name + "' does not match its declared shape " + declared_text(f) +
+                ": got " + shape_text(shape) + " where " + sym + " is " +
+                std::to_string(it->second));
+}
+
 void check_shape(const ModelSchema& s, const Field& f, const std::vector<std::int64_t>& shape,
                  std::map<std::string, std::int64_t>& dims) {
   std::vector<std::string> fixed;
@@ -47,21 +56,24 @@ void check_shape(const ModelSchema& s, const Field& f, const std::vector<std::in
     std::string sym = (*symbols)[i];
     if (!sym.empty() && sym.back() == '?') sym.pop_back();
     if (shape[i] < 0) fail(s, "attribute '" + f.name + "' has a negative dimension");
-    auto [it, inserted] = dims.emplace(sym, shape[i]);
-    if (!inserted && it->second != shape[i])
-      fail(s, "attribute '" + f.name + "' does not match its declared shape " + declared_text(f) +
-                  ": got " + shape_text(shape) + " where " + sym + " is " +
-                  std::to_string(it->second));
+    bind(s, f, shape, dims, sym, shape[i]);
   }
+  // An optional axis that is absent has size 1 (coef_ of a single target), so that a
+  // field holding it agrees: coef_ (3, p) with a scalar intercept_ is refused.
+  if (symbols == &fixed)
+    for (const auto& d : f.shape)
+      if (!d.empty() && d.back() == '?') bind(s, f, shape, dims, d.substr(0, d.size() - 1), 1);
 }
 
 }  // namespace
 
-void validate_state(const ModelSchema& s, const std::vector<FieldValue>& values) {
+void validate_state(const ModelSchema& s, const std::vector<FieldValue>& values,
+                    bool require_fitted) {
   std::map<std::string, const FieldValue*> by_name;
   for (const auto& v : values) by_name[v.name] = &v;
   bool any = false;
   for (const auto& f : s.fields) any |= by_name.count(f.name) > 0;
+  if (!any && require_fitted) fail(s, "the state holds no fitted attributes");
   if (!any) return;  // unfitted
   std::string missing;
   for (const auto& f : s.fields)
@@ -105,6 +117,12 @@ void validate_state(const ModelSchema& s, const std::vector<FieldValue>& values)
         if (f.shape.empty()) break;  // checked above
         if (v.kind != Kind::tensor || (v.dtype != "int32" && v.dtype != "int64"))
           fail(s, "attribute '" + f.name + "' must be an integer array");
+        check_shape(s, f, v.shape, dims);
+        break;
+      case DType::float64:
+        if (v.kind == Kind::floating && all_dims_optional(f)) break;
+        if (v.kind != Kind::tensor || v.dtype != "float64")
+          fail(s, "attribute '" + f.name + "' must be a float64 array");
         check_shape(s, f, v.shape, dims);
         break;
       case DType::floating:

@@ -99,16 +99,16 @@ template <class C>
 void block_products(std::int64_t rows, std::int64_t p, std::int64_t t, const Scratch<C>& s,
                     bool center, C beta, C* gram, C* xty, C* x_sum, C* y_sum) {
   blas::syrk_upper(p, rows, s.A.data(), p, beta, gram, p);
-  // xty is column-major t×p:  C_cm(t×p) = B_cm · A_cmᵀ
+  // xty is column-major t×p:  C_cm(t×p) = B_cm · A_cmᵀ  (no targets: moments of X alone)
   if (t == 1) {
     blas::gemv('N', p, rows, C(1), s.A.data(), p, s.B.data(), 1, beta, xty, 1);
-  } else {
+  } else if (t > 1) {
     blas::gemm('N', 'T', t, p, rows, C(1), s.B.data(), t, s.A.data(), p, beta, xty, t);
   }
   if (center) {
     // Σ w (x − s) = Σ r · (r (x − s)): one matrix-vector product over the block.
     blas::gemv('N', p, rows, C(1), s.A.data(), p, s.r.data(), 1, beta, x_sum, 1);
-    blas::gemv('N', t, rows, C(1), s.B.data(), t, s.r.data(), 1, beta, y_sum, 1);
+    if (t > 0) blas::gemv('N', t, rows, C(1), s.B.data(), t, s.r.data(), 1, beta, y_sum, 1);
   }
 }
 
@@ -135,7 +135,7 @@ template <class T>
 void check_inputs(ConstMatrixView<T> X, ConstMatrixView<T> Y) {
   if (X.rows <= 0 || X.cols <= 0) throw InvalidArgument("X must be a non-empty 2-D array");
   if (Y.rows != X.rows) throw InvalidArgument("X and y have different numbers of samples");
-  if (Y.cols <= 0) throw InvalidArgument("y must have at least one target");
+  if (Y.cols < 0) throw InvalidArgument("y has a negative number of targets");
 }
 
 }  // namespace
@@ -265,6 +265,33 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
     for (std::int64_t k = 0; k < t; ++k)
       ne.xty[j * t + k] = total.xty[j * t + k] - sw * dx[j] * dy[k];
   return ne;
+}
+
+NormalEquations merge(const NormalEquations& a, const NormalEquations& b) {
+  if (a.n_features != b.n_features || a.n_targets != b.n_targets || a.centered != b.centered)
+    throw InvalidArgument("cannot merge statistics of different shapes or centring");
+  if (b.weight_sum == 0.0 && b.n_samples == 0) return a;
+  if (a.weight_sum == 0.0 && a.n_samples == 0) return b;
+  const std::int64_t p = a.n_features, t = a.n_targets;
+  NormalEquations m = a;
+  m.n_samples = a.n_samples + b.n_samples;
+  m.weight_sum = a.weight_sum + b.weight_sum;
+  for (std::size_t i = 0; i < m.gram.size(); ++i) m.gram[i] += b.gram[i];
+  for (std::size_t i = 0; i < m.xty.size(); ++i) m.xty[i] += b.xty[i];
+  if (!a.centered || m.weight_sum <= 0.0) return m;
+  // Chan, Golub & LeVeque: the cross term of the two means.
+  const double f = a.weight_sum * b.weight_sum / m.weight_sum;
+  const double share = b.weight_sum / m.weight_sum;
+  std::vector<double> dx(static_cast<std::size_t>(p)), dy(static_cast<std::size_t>(t));
+  for (std::int64_t j = 0; j < p; ++j) dx[j] = b.x_mean[j] - a.x_mean[j];
+  for (std::int64_t k = 0; k < t; ++k) dy[k] = b.y_mean[k] - a.y_mean[k];
+  for (std::int64_t i = 0; i < p; ++i) {
+    for (std::int64_t j = 0; j < p; ++j) m.gram[i * p + j] += f * dx[i] * dx[j];
+    for (std::int64_t k = 0; k < t; ++k) m.xty[i * t + k] += f * dx[i] * dy[k];
+  }
+  for (std::int64_t j = 0; j < p; ++j) m.x_mean[j] += share * dx[j];
+  for (std::int64_t k = 0; k < t; ++k) m.y_mean[k] += share * dy[k];
+  return m;
 }
 
 bool all_finite(const NormalEquations& ne) {

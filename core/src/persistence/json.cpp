@@ -38,7 +38,7 @@ class Parser {
   }
 
   Json value(int depth) {
-    if (depth > max_depth_) fail("nesting too deep");
+    if (depth >= max_depth_) fail("nesting too deep");
     skip_ws();
     if (pos_ >= s_.size()) fail("unexpected end");
     Json v;
@@ -58,6 +58,8 @@ class Parser {
         skip_ws();
         if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected ':'");
         ++pos_;
+        for (const auto& existing : v.object)
+          if (existing.first == key) fail("duplicate key");
         v.object.emplace_back(std::move(key), value(depth + 1));
         skip_ws();
         if (pos_ < s_.size() && s_[pos_] == ',') {
@@ -115,6 +117,8 @@ class Parser {
   Json number() {
     const std::size_t start = pos_;
     if (s_[pos_] == '-') ++pos_;
+    if (pos_ + 1 < s_.size() && s_[pos_] == '0' && s_[pos_ + 1] >= '0' && s_[pos_ + 1] <= '9')
+      fail("number with a leading zero");
     auto digits = [&] {
       const std::size_t d0 = pos_;
       while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
@@ -167,6 +171,38 @@ class Parser {
     }
   }
 
+  static bool valid_utf8(const std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      int extra;
+      std::uint32_t cp;
+      if (c < 0x80) {
+        ++i;
+        continue;
+      } else if ((c & 0xE0) == 0xC0) {
+        extra = 1, cp = c & 0x1F;
+      } else if ((c & 0xF0) == 0xE0) {
+        extra = 2, cp = c & 0x0F;
+      } else if ((c & 0xF8) == 0xF0) {
+        extra = 3, cp = c & 0x07;
+      } else {
+        return false;
+      }
+      if (i + static_cast<std::size_t>(extra) >= s.size()) return false;  // truncated
+      for (int k = 1; k <= extra; ++k) {
+        const auto d = static_cast<unsigned char>(s[i + k]);
+        if ((d & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (d & 0x3F);
+      }
+      // Overlong forms, surrogates and code points beyond Unicode are invalid.
+      static const std::uint32_t min_cp[4] = {0, 0x80, 0x800, 0x10000};
+      if (cp < min_cp[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+      i += static_cast<std::size_t>(extra) + 1;
+    }
+    return true;
+  }
+
   std::uint32_t hex4() {
     if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
     std::uint32_t v = 0;
@@ -190,7 +226,10 @@ class Parser {
     std::string out;
     while (pos_ < s_.size()) {
       const char c = s_[pos_++];
-      if (c == '"') return out;
+      if (c == '"') {
+        if (!valid_utf8(out)) fail("invalid UTF-8 in string");
+        return out;
+      }
       if (static_cast<unsigned char>(c) < 0x20) fail("control character in string");
       if (c != '\\') {
         out += c;

@@ -201,7 +201,7 @@ Header parse_header(const std::uint8_t* p, std::uint64_t available, std::uint64_
     v.shape = {static_cast<std::int64_t>(fnames->array.size())};
     values.push_back(std::move(v));
   }
-  schema::validate_state(*s, values);
+  schema::validate_state(*s, values, /*require_fitted=*/true);
   return h;
 }
 
@@ -221,7 +221,6 @@ void Model::load(std::shared_ptr<const std::uint8_t> storage, std::uint64_t size
   storage_ = std::move(storage);
   base_ = storage_.get();
   header_ = parse_header(base_, size, size);
-  if (!tensor("coef_")) bad("no coef_ tensor");
   if (verify) verify_checksums();
 }
 
@@ -284,11 +283,33 @@ Model Model::open(const std::string& path, bool mmap, bool verify) {
   return m;
 }
 
-std::string Model::dtype() const { return tensor("coef_")->dtype; }
-std::int64_t Model::n_features() const { return tensor("coef_")->shape.back(); }
-bool Model::single_output() const { return tensor("coef_")->shape.size() == 1; }
+const std::string& Model::predictor() const {
+  return schema::model_schema(header_.estimator).predictor;
+}
+
+std::string Model::dtype() const {
+  const auto& s = schema::model_schema(header_.estimator);
+  for (const auto& t : header_.tensors)
+    for (const auto& f : s.fields)
+      if (f.name == t.name && f.dtype == schema::DType::floating) return t.dtype;
+  return "float64";
+}
+
+std::int64_t Model::n_features() const {
+  const Json* n = header_.json.find("attributes")->find("n_features_in_");
+  return n ? n->integer : 0;  // the header's validation guarantees an integer
+}
+
+const Tensor& Model::coef() const {
+  if (predictor() != "linear")
+    throw InvalidArgument(header_.estimator + " has no prediction to compute from C++ (" +
+                          "a model of statistics: read its tensors)");
+  return *tensor("coef_");
+}
+
+bool Model::single_output() const { return coef().shape.size() == 1; }
 std::int64_t Model::n_outputs() const {
-  const auto& shape = tensor("coef_")->shape;
+  const auto& shape = coef().shape;
   return shape.size() == 1 ? 1 : shape.front();
 }
 
@@ -296,7 +317,7 @@ template <class T>
 void Model::predict(ConstMatrixView<T> X, MatrixView<T> out, int n_threads) const {
   const char* want = sizeof(T) == 8 ? "float64" : "float32";
   if (dtype() != want) throw InvalidArgument("the model is " + dtype() + ", the input " + want);
-  const Tensor& coef = *tensor("coef_");
+  const Tensor& coef = this->coef();
   const std::int64_t p = n_features(), t = n_outputs();
   if (X.cols != p)
     throw InvalidArgument("X has " + std::to_string(X.cols) + " features, but the model expects " +
@@ -348,6 +369,17 @@ std::string build_header(const ModelToWrite& m, const std::vector<std::uint64_t>
 
 }  // namespace
 
+// The 24-byte prefix followed by the header, padded with JSON whitespace to `reserved`.
+std::string file_head(std::string header, std::uint64_t reserved) {
+  header.resize(reserved, ' ');
+  std::string head(reinterpret_cast<const char*>(kMagic), sizeof kMagic);
+  write_le(head, kFormatMajor, 2);
+  write_le(head, kFormatMinor, 2);
+  write_le(head, crc32c(header.data(), header.size()), 4);
+  write_le(head, header.size(), 8);
+  return head + header;
+}
+
 void save(const std::string& path, const ModelToWrite& m) {
   const schema::ModelSchema& s = schema::model_schema(m.estimator);
   for (const std::string* text :
@@ -378,6 +410,17 @@ void save(const std::string& path, const ModelToWrite& m) {
   }
   const std::uint64_t file_size =
       m.tensors.empty() ? kPrefixSize + reserved : offsets.back() + sizes.back();
+  // Refuse what a reader would refuse before touching the disk; the checksums are not
+  // part of that check, and only their digits change below.
+  {
+    const std::string probe =
+        file_head(build_header(m, sizes, widest, reserved, offsets), reserved);
+    try {
+      parse_header(reinterpret_cast<const std::uint8_t*>(probe.data()), probe.size(), file_size);
+    } catch (const FormatError& e) {
+      throw InvalidArgument(std::string("cannot save ") + s.estimator + ": " + e.what());
+    }
+  }
 
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
@@ -391,32 +434,19 @@ void save(const std::string& path, const ModelToWrite& m) {
   std::vector<std::uint32_t> crcs(m.tensors.size());
   std::thread checksums([&] {
     for (std::size_t i = 0; i < m.tensors.size(); ++i)
-      crcs[i] = crc32c(m.tensors[i].data, sizes[i]);
+      crcs[i] = sizes[i] ? crc32c(m.tensors[i].data, sizes[i]) : crc32c(nullptr, 0);
   });
   bool ok = std::fseek(f, static_cast<long>(kPrefixSize + reserved), SEEK_SET) == 0;
   std::uint64_t pos = kPrefixSize + reserved;
   static const char zeros[kAlignment] = {};
   for (std::size_t i = 0; ok && i < m.tensors.size(); ++i) {
     ok = std::fwrite(zeros, 1, offsets[i] - pos, f) == offsets[i] - pos;
-    ok = ok && std::fwrite(m.tensors[i].data, 1, sizes[i], f) == sizes[i];
+    ok = ok && (sizes[i] == 0 || std::fwrite(m.tensors[i].data, 1, sizes[i], f) == sizes[i]);
     pos = offsets[i] + sizes[i];
   }
   checksums.join();
   if (!ok) fail(std::strerror(errno));
-
-  std::string header = build_header(m, sizes, crcs, reserved, offsets);
-  header.resize(reserved, ' ');  // trailing JSON whitespace fills the reserved space
-  std::string head(reinterpret_cast<const char*>(kMagic), sizeof kMagic);
-  write_le(head, kFormatMajor, 2);
-  write_le(head, kFormatMinor, 2);
-  write_le(head, crc32c(header.data(), header.size()), 4);
-  write_le(head, header.size(), 8);
-  head += header;
-  try {  // exactly what a reader will check
-    parse_header(reinterpret_cast<const std::uint8_t*>(head.data()), head.size(), file_size);
-  } catch (const FormatError& e) {
-    fail(e.what());
-  }
+  const std::string head = file_head(build_header(m, sizes, crcs, reserved, offsets), reserved);
   ok =
       std::fseek(f, 0, SEEK_SET) == 0 && std::fwrite(head.data(), 1, head.size(), f) == head.size();
   if (!ok) fail(std::strerror(errno));

@@ -1,0 +1,60 @@
+#include <algorithm>
+#include <string>
+
+#include "../common/blas.hpp"
+#include "skaccel/decomposition.hpp"
+#include "skaccel/errors.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace skaccel::decomposition {
+
+Eigen symmetric_eigen(std::vector<double> A, std::int64_t n) {
+  if (n <= 0 || A.size() != static_cast<std::size_t>(n * n))
+    throw InvalidArgument("symmetric_eigen needs a non-empty square matrix");
+  Eigen e;
+  e.values.resize(static_cast<std::size_t>(n));
+  // Row-major symmetric == column-major symmetric: LAPACK reads it as is.
+  const auto info = blas::syevd_upper(true, n, A.data(), n, e.values.data());
+  if (info != 0)
+    throw NumericalError("eigendecomposition failed (LAPACK dsyevd info=" + std::to_string(info) +
+                         ")");
+  // LAPACK's column-major vectors -> row-major with eigenvectors as columns.
+  e.vectors.resize(A.size());
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < n; ++j) e.vectors[i * n + j] = A[j * n + i];
+  return e;
+}
+
+template <class T>
+RightSingular centered_right_singular(ConstMatrixView<T> X, const std::vector<double>& mean,
+                                      int n_threads) {
+  const std::int64_t n = X.rows, p = X.cols, k = std::min(n, p);
+  if (n <= 0 || p <= 0 || mean.size() != static_cast<std::size_t>(p))
+    throw InvalidArgument("centered_right_singular: bad shapes");
+  // Row-major (n×p) centred copy == column-major (p×n) Xᵀ = V S Uᵀ: LAPACK's *left*
+  // vectors of it are X's right vectors, and come out as row-major Vt (k×p).
+  std::vector<double> A(static_cast<std::size_t>(n * p));
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(std::max(1, n_threads)) schedule(static)
+#endif
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < p; ++j) A[i * p + j] = static_cast<double>(X(i, j)) - mean[j];
+  RightSingular r;
+  r.singular_values.resize(static_cast<std::size_t>(k));
+  r.vt.resize(static_cast<std::size_t>(k * p));
+  blas::BlasThreadsScope blas_threads(std::max(1, n_threads));
+  const auto info = blas::gesvd_left(p, n, A.data(), p, r.singular_values.data(), r.vt.data(), p);
+  if (info != 0)
+    throw NumericalError("SVD failed (LAPACK dgesvd info=" + std::to_string(info) + ")");
+  return r;
+}
+
+template RightSingular centered_right_singular<float>(ConstMatrixView<float>,
+                                                      const std::vector<double>&, int);
+template RightSingular centered_right_singular<double>(ConstMatrixView<double>,
+                                                       const std::vector<double>&, int);
+
+}  // namespace skaccel::decomposition

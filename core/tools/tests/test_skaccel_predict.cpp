@@ -1,0 +1,247 @@
+// The skaccel-predict command line, run as a child process (SKACCEL_PREDICT_EXE).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "array_io.hpp"
+#include "skaccel/model_file.hpp"
+#include "test_models.hpp"
+
+using namespace skaccel;
+using namespace skaccel::tools;
+using skaccel::model_file::Model;
+using skaccel::test_models::InterceptKind;
+using skaccel::test_models::make_linear_model;
+
+namespace {
+
+class Dir {
+ public:
+  Dir() {
+    std::string t = ::testing::TempDir() + "skaccel_predict_XXXXXX";
+    path_ = ::mkdtemp(t.data());
+  }
+  ~Dir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct Result {
+  int rc;
+  std::string err;
+};
+
+Result run(const Dir& dir, const std::string& args) {
+  const std::string err = dir / "stderr.txt";
+  const std::string cmd = std::string("'") + SKACCEL_PREDICT_EXE + "' " + args + " 2>'" + err + "'";
+  const int status = std::system(cmd.c_str());
+  std::ifstream f(err);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+          std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>())};
+}
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+// What Model::predict gives in this process, for comparison bit for bit.
+template <class T>
+std::vector<T> reference(const std::string& model_path, const std::vector<T>& X, std::int64_t n) {
+  const Model m = Model::open(model_path, false, true);
+  std::vector<T> y(static_cast<std::size_t>(n * m.n_outputs()));
+  m.predict<T>(ConstMatrixView<T>::row_major(X.data(), n, m.n_features()),
+               MatrixView<T>::row_major(y.data(), n, m.n_outputs()), 1);
+  return y;
+}
+
+template <class T>
+std::vector<T> as_vector(const NpyArray& a) {
+  EXPECT_EQ(a.header.dtype, element_type_of<T>());
+  std::vector<T> v(a.bytes.size() / sizeof(T));
+  std::memcpy(v.data(), a.bytes.data(), a.bytes.size());
+  return v;
+}
+
+TEST(SkaccelPredict, Float64SingleOutputNpyAndCsv) {
+  Dir dir;
+  const std::string model = dir / "m.skm";
+  test_models::save_linear_model(model, make_linear_model<double>("LinearRegression", 3, 1, true,
+                                                                  InterceptKind::tensor_scalar, 1));
+  const std::int64_t n = 5;
+  std::vector<double> X(n * 3);
+  for (std::size_t k = 0; k < X.size(); ++k) X[k] = 0.37 * static_cast<double>(k) - 2.1;
+  const auto expected = reference(model, X, n);
+  write_npy(dir / "x.npy", ElementType::float64, {n, 3}, X.data());
+
+  for (const std::string opts : {"", "--no-mmap", "--no-verify", "--threads 2", "--threads=-1",
+                                 "--no-mmap --no-verify --threads 1"}) {
+    const Result r =
+        run(dir, q(model) + " " + q(dir / "x.npy") + " -o " + q(dir / "y.npy") + " " + opts);
+    ASSERT_EQ(r.rc, 0) << opts << ": " << r.err;
+    const NpyArray y = read_npy(dir / "y.npy");
+    EXPECT_EQ(y.shape(), (std::vector<std::int64_t>{n}));  // single output: 1-D
+    EXPECT_EQ(as_vector<double>(y), expected);
+  }
+  // CSV in and out.
+  write_file(dir / "x.csv", "f0,f1,f2\n" + csv_text(X.data(), n, 3));
+  ASSERT_EQ(run(dir, q(model) + " " + q(dir / "x.csv") + " --output " + q(dir / "y.csv")).rc, 0);
+  const auto back = read_csv<double>(dir / "y.csv", CsvHeader::absent);
+  EXPECT_EQ(back.cols, 1);
+  EXPECT_EQ(back.values, expected);
+  // 1-D input is one sample.
+  write_npy(dir / "row.npy", ElementType::float64, {3}, X.data());
+  ASSERT_EQ(run(dir, q(model) + " " + q(dir / "row.npy") + " -o " + q(dir / "y1.csv")).rc, 0);
+  EXPECT_EQ(read_csv<double>(dir / "y1.csv").values, std::vector<double>{expected[0]});
+}
+
+TEST(SkaccelPredict, Float32MultiOutputConvertsInput) {
+  Dir dir;
+  const std::string model = dir / "m.skm";
+  test_models::save_linear_model(
+      model, make_linear_model<float>("Ridge", 2, 3, false, InterceptKind::tensor_vector, 2));
+  const std::int64_t n = 4;
+  const std::vector<double> Xd = {0.1, -1.5, 2.25, 3.0, 1e10, -7.75, 0.3, 0.6};
+  std::vector<float> Xf(Xd.begin(), Xd.end());
+  const auto expected = reference(model, Xf, n);
+
+  write_npy(dir / "x64.npy", ElementType::float64, {n, 2}, Xd.data());
+  ASSERT_EQ(run(dir, q(model) + " " + q(dir / "x64.npy") + " -o " + q(dir / "y.npy")).rc, 0);
+  NpyArray y = read_npy(dir / "y.npy");
+  EXPECT_EQ(y.shape(), (std::vector<std::int64_t>{n, 3}));
+  EXPECT_EQ(as_vector<float>(y), expected);
+
+  // Fortran order: the same matrix.
+  std::vector<double> fortran(Xd.size());
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < 2; ++j) fortran[j * n + i] = Xd[i * 2 + j];
+  std::string file = npy_bytes(ElementType::float64, {n, 2}, fortran.data());
+  file.replace(file.find("False"), 5, "True ");
+  write_file(dir / "xf.npy", file);
+  ASSERT_EQ(run(dir, q(model) + " " + q(dir / "xf.npy") + " -o " + q(dir / "yf.npy")).rc, 0);
+  EXPECT_EQ(as_vector<float>(read_npy(dir / "yf.npy")), expected);
+
+  // Integers.
+  const std::vector<std::int64_t> Xi = {1, -2, 3, 4};
+  write_npy(dir / "xi.npy", ElementType::int64, {2, 2}, Xi.data());
+  ASSERT_EQ(run(dir, q(model) + " " + q(dir / "xi.npy") + " -o " + q(dir / "yi.csv")).rc, 0);
+  const std::vector<float> Xif(Xi.begin(), Xi.end());
+  const auto back = read_csv<float>(dir / "yi.csv");
+  EXPECT_EQ(back.cols, 3);
+  EXPECT_EQ(back.values, reference(model, Xif, 2));
+}
+
+TEST(SkaccelPredict, ErrorsAreClearAndExitWithOne) {
+  Dir dir;
+  const std::string model = dir / "m.skm";
+  test_models::save_linear_model(model, make_linear_model<double>("LinearRegression", 3, 1, true,
+                                                                  InterceptKind::tensor_scalar, 1));
+  const std::vector<double> X(6, 1.0);
+  write_npy(dir / "x.npy", ElementType::float64, {2, 3}, X.data());
+  write_npy(dir / "x4.npy", ElementType::float64, {3, 2}, X.data());
+  write_file(dir / "bad.npy", std::string("\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'}", 26));
+  write_file(dir / "ragged.csv", "1,2,3\n4,5\n");
+  write_file(dir / "text.csv", "1,2,3\n4,x,6\n");
+  const std::string out = " -o " + q(dir / "y.npy");
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {q(dir / "missing.skm") + " " + q(dir / "x.npy") + out, "No such file"},
+      {q(model) + " " + q(dir / "missing.npy") + out, "No such file"},
+      {q(model) + " " + q(dir / "bad.npy") + out, "invalid .npy header"},
+      {q(model) + " " + q(dir / "ragged.csv") + out, "line 2 has 2 values, expected 3"},
+      {q(model) + " " + q(dir / "text.csv") + out, "line 2, column 2: 'x' is not a number"},
+      {q(model) + " " + q(dir / "x4.npy") + out,
+       "has 2 features per sample, but the model expects 3"},
+      {q(model) + " " + q(dir / "x.npy") + " -o " + q(dir / "no-such-dir/y.npy"), "cannot write"},
+      {q(dir / "x.npy") + " " + q(dir / "x.npy") + out, "cannot load model"},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(dir, c.args);
+    EXPECT_EQ(r.rc, 1) << c.args << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("skaccel-predict: error: ", 0), 0u) << r.err;
+  }
+  // A damaged model: the FormatError message, or loads with --no-verify.
+  std::ifstream in(model, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bytes[bytes.size() - 1] ^= 1;
+  write_file(dir / "damaged.skm", bytes);
+  Result r = run(dir, q(dir / "damaged.skm") + " " + q(dir / "x.npy") + out);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("cannot load model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("checksum mismatch in tensor"), std::string::npos) << r.err;
+  EXPECT_EQ(run(dir, q(dir / "damaged.skm") + " " + q(dir / "x.npy") + out + " --no-verify").rc, 0);
+  bytes[8] = 2;  // format 2.0
+  write_file(dir / "future.skm", bytes);
+  r = run(dir, q(dir / "future.skm") + " " + q(dir / "x.npy") + out);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("cannot be read by skaccel"), std::string::npos) << r.err;
+}
+
+// The golden files of every release (tests/data/compat/<version>/): a model saved from
+// Python, its input and the predictions Python made. skaccel-predict must give the same
+// predictions bit for bit, in .npy and in .csv.
+TEST(SkaccelPredict, GoldenCompatFilesGiveTheExpectedPredictions) {
+  namespace fs = std::filesystem;
+  Dir dir;
+  int cases = 0;
+  if (!fs::is_directory(SKACCEL_COMPAT_DIR)) GTEST_SKIP() << "no " << SKACCEL_COMPAT_DIR;
+  for (const auto& version : fs::directory_iterator(SKACCEL_COMPAT_DIR)) {
+    if (!version.is_directory()) continue;
+    for (const auto& entry : fs::directory_iterator(version.path())) {
+      if (entry.path().extension() != ".skm") continue;
+      const std::string base = (entry.path().parent_path() / entry.path().stem()).string();
+      if (!fs::exists(base + "_X.npy") || !fs::exists(base + "_expected.npy")) continue;
+      SCOPED_TRACE(base);
+      ++cases;
+      const NpyArray expected = read_npy(base + "_expected.npy");
+      const Result r = run(dir, q(entry.path().string()) + " " + q(base + "_X.npy") + " -o " +
+                                    q(dir / "y.npy") + " --no-mmap");
+      ASSERT_EQ(r.rc, 0) << r.err;
+      const NpyArray got = read_npy(dir / "y.npy");
+      EXPECT_EQ(got.shape(), expected.shape());
+      EXPECT_EQ(got.header.dtype, expected.header.dtype);
+      EXPECT_EQ(got.bytes, expected.bytes);
+      ASSERT_EQ(
+          run(dir, q(entry.path().string()) + " " + q(base + "_X.npy") + " -o " + q(dir / "y.csv"))
+              .rc,
+          0);
+      if (expected.header.dtype == ElementType::float64) {
+        const auto csv = read_csv<double>(dir / "y.csv", CsvHeader::absent);
+        ASSERT_EQ(csv.values.size() * sizeof(double), expected.bytes.size());
+        EXPECT_EQ(0, std::memcmp(csv.values.data(), expected.bytes.data(), expected.bytes.size()));
+      } else {
+        const auto csv = read_csv<float>(dir / "y.csv", CsvHeader::absent);
+        ASSERT_EQ(csv.values.size() * sizeof(float), expected.bytes.size());
+        EXPECT_EQ(0, std::memcmp(csv.values.data(), expected.bytes.data(), expected.bytes.size()));
+      }
+    }
+  }
+  if (cases == 0) GTEST_SKIP() << "no golden model files in " << SKACCEL_COMPAT_DIR;
+}
+
+TEST(SkaccelPredict, UsageErrorsExitWithTwo) {
+  Dir dir;
+  for (const std::string args :
+       {"", "m.skm", "m.skm x.npy", "m.skm x.npy -o", "m.skm x.npy -o y.txt",
+        "m.skm x.parquet -o y.npy", "m.skm x.npy -o y.npy --threads",
+        "m.skm x.npy -o y.npy --threads two", "m.skm x.npy -o y.npy --frobnicate",
+        "m.skm x.npy extra -o y.npy", "m.skm x.npy -o y.npy -o z.npy",
+        "m.skm x.csv -o y.npy --csv-header maybe"}) {
+    const Result r = run(dir, args);
+    EXPECT_EQ(r.rc, 2) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("usage:"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(run(dir, "--help").rc, 0);
+}
+
+}  // namespace
