@@ -27,7 +27,8 @@ CHILD = textwrap.dedent(
             if line.startswith(field):
                 return int(line.split()[1]) * 1024
 
-    method, op, path, p, t = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    method, op, path = sys.argv[1:4]
+    p, t = int(sys.argv[4]), int(sys.argv[5])
     import joblib, skaccel, skops.io as sio
     from skaccel.linear_model import Ridge
 

@@ -1,6 +1,7 @@
 """Linear models computed by the skaccel C++ core."""
 
 from ._base import LinearRegression
+from ._incremental import IncrementalLinearRegression, IncrementalRidge
 from ._ridge import Ridge
 
-__all__ = ["LinearRegression", "Ridge"]
+__all__ = ["IncrementalLinearRegression", "IncrementalRidge", "LinearRegression", "Ridge"]

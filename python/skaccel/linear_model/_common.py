@@ -52,13 +52,14 @@ class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
         log_fallback(self, "fit", reason)
         return super().fit(X, y, sample_weight=sample_weight)
 
-    def _prepare_fit(self, X, y, sample_weight):
+    def _prepare_fit(self, X, y, sample_weight, reset=True):
         # Finiteness of X is checked on the kernel's output instead of by a full pass
         # over X here (see raise_if_not_finite); y is small and checked as usual.
         X, y = validate_data(
             self,
             X,
             y,
+            reset=reset,
             dtype=self._fit_dtype,
             multi_output=True,
             y_numeric=True,
