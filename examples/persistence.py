@@ -10,8 +10,9 @@ import tempfile
 import time
 
 import numpy as np
-from skaccel.linear_model import LinearRegression
 from sklearn.datasets import make_regression
+
+from skaccel.linear_model import LinearRegression
 
 os.chdir(tempfile.mkdtemp(prefix="skaccel-demo-"))
 
@@ -48,8 +49,9 @@ def timings(estimator_class, X, y):
 
 
 def main():
-    import skaccel.linear_model
     import sklearn.linear_model
+
+    import skaccel.linear_model
 
     X, y = make_regression(n_samples=500_000, n_features=50, noise=1.0, random_state=0)
     print(f"Timing on make_regression {X.shape[0]:,} x {X.shape[1]} float64 (median seconds)")

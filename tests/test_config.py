@@ -2,8 +2,9 @@ import pickle
 
 import numpy as np
 import pytest
-import skaccel
 import sklearn
+
+import skaccel
 from skaccel.exceptions import DeviceUnavailableError
 from skaccel.linear_model import LinearRegression, Ridge
 

@@ -1,7 +1,8 @@
 """scikit-learn's estimator checks for every skaccel estimator."""
 
-from skaccel.linear_model import LinearRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skaccel.linear_model import LinearRegression, Ridge
 
 # Checks expected to fail, with the reason; scikit-learn lists the same for its Ridge
 # (sklearn/utils/_test_common/instance_generator.py).

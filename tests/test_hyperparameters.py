@@ -2,6 +2,7 @@ import pickle
 
 import pytest
 from numpy.testing import assert_allclose
+
 from skaccel.linear_model import LinearRegression, Ridge
 
 

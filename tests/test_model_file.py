@@ -9,12 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
+
 import skaccel
 from skaccel import _core
 from skaccel._inspect import inspect
 from skaccel.exceptions import CorruptModelError, IncompatibleModelError, SkaccelVersionWarning
 from skaccel.linear_model import LinearRegression, Ridge
-from sklearn.exceptions import NotFittedError
 
 PREFIX = 24
 

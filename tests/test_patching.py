@@ -5,9 +5,10 @@ import sys
 import textwrap
 
 import numpy as np
+import sklearn.linear_model
+
 import skaccel
 import skaccel.linear_model
-import sklearn.linear_model
 
 
 def test_patch_and_unpatch():

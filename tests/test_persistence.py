@@ -10,15 +10,16 @@ import cloudpickle
 import joblib
 import numpy as np
 import pytest
-import skaccel
 import sklearn
+from sklearn.exceptions import InconsistentVersionWarning
+
+import skaccel
 from skaccel.exceptions import (
     CorruptModelError,
     IncompatibleModelError,
     SkaccelVersionWarning,
 )
 from skaccel.linear_model import LinearRegression, Ridge
-from sklearn.exceptions import InconsistentVersionWarning
 
 RECORD = "_skaccel_record"
 

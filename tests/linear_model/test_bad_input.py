@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-import skaccel.linear_model as sa
 import sklearn.linear_model as sk
+
+import skaccel.linear_model as sa
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((30, 4))

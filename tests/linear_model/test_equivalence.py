@@ -5,9 +5,10 @@ import logging
 import numpy as np
 import pytest
 import scipy.sparse as sp
-import skaccel.linear_model as sa
 import sklearn.linear_model as sk
 from numpy.testing import assert_allclose
+
+import skaccel.linear_model as sa
 
 PAIRS = [
     (sa.LinearRegression, sk.LinearRegression, {}),
