@@ -178,6 +178,22 @@ void register_moments(nb::module_& m) {
       },
       "X"_a, "mean"_a, "n_threads"_a);
 
+  // The k largest eigenpairs: (eigenvalues ascending (k,), eigenvectors as columns (p, k)).
+  m.def(
+      "symmetric_eigen_top",
+      [](In64 A, std::int64_t k) {
+        if (A.ndim() != 2 || A.shape(0) != A.shape(1)) throw InvalidArgument("A must be square");
+        const auto n = static_cast<std::int64_t>(A.shape(0));
+        decomposition::Eigen e;
+        {
+          nb::gil_scoped_release release;
+          e = decomposition::symmetric_eigen_top(values(A), n, k);
+        }
+        return nb::make_tuple(vec(e.values),
+                              mat(e.vectors, static_cast<size_t>(n), static_cast<size_t>(k)));
+      },
+      "A"_a, "k"_a);
+
   // (eigenvalues ascending (p,), eigenvectors as columns (p, p)) of a symmetric matrix.
   m.def(
       "symmetric_eigen",

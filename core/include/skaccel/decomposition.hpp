@@ -15,6 +15,10 @@ struct Eigen {
 // Eigendecomposition of a symmetric n×n matrix (row-major; only symmetry is assumed).
 Eigen symmetric_eigen(std::vector<double> A, std::int64_t n);
 
+// The k largest eigenpairs only (LAPACK dsyevr): values ascending (k), vectors n×k
+// row-major with column j the eigenvector of values[j]. Much cheaper than all n when k ≪ n.
+Eigen symmetric_eigen_top(std::vector<double> A, std::int64_t n, std::int64_t k);
+
 struct RightSingular {
   std::vector<double> singular_values;  // k = min(n, p), descending
   std::vector<double> vt;               // k×p row-major: the right singular vectors

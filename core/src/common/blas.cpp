@@ -1,5 +1,6 @@
 #include "blas.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 #include <vector>
@@ -29,6 +30,28 @@ blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, 
   std::vector<blas_int> iwork(static_cast<std::size_t>(liwork));
   SKACCEL_F77(dsyevd_)
   (&jobz, "U", &n_, A, &lda_, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  return info;
+}
+
+blas_int syevr_top(std::int64_t n, std::int64_t k, double* A, std::int64_t lda, double* w,
+                   double* Z, std::int64_t ldz) {
+  const blas_int n_ = checked_int(n), lda_ = checked_int(lda), ldz_ = checked_int(ldz),
+                 il = checked_int(n - k + 1), iu = checked_int(n);
+  const double unused = 0.0, abstol = 0.0;
+  blas_int found = 0, info = 0, lwork = -1, liwork = -1, iwork_query = 0;
+  double work_query = 0.0;
+  std::vector<blas_int> isuppz(static_cast<std::size_t>(2 * std::max<std::int64_t>(k, 1)));
+  SKACCEL_F77(dsyevr_)
+  ("V", "I", "U", &n_, A, &lda_, &unused, &unused, &il, &iu, &abstol, &found, w, Z, &ldz_,
+   isuppz.data(), &work_query, &lwork, &iwork_query, &liwork, &info, 1, 1, 1);
+  if (info != 0) return info;
+  lwork = static_cast<blas_int>(work_query) + 1;
+  liwork = std::max<blas_int>(iwork_query, 1);
+  std::vector<double> work(static_cast<std::size_t>(lwork));
+  std::vector<blas_int> iwork(static_cast<std::size_t>(liwork));
+  SKACCEL_F77(dsyevr_)
+  ("V", "I", "U", &n_, A, &lda_, &unused, &unused, &il, &iu, &abstol, &found, w, Z, &ldz_,
+   isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1, 1);
   return info;
 }
 

@@ -42,6 +42,11 @@ void SKACCEL_F77(dgesvd_)(const char*, const char*, const blas_int*, const blas_
                           const blas_int*, double*, double*, const blas_int*, double*,
                           const blas_int*, double*, const blas_int*, blas_int*, std::size_t,
                           std::size_t);
+void SKACCEL_F77(dsyevr_)(const char*, const char*, const char*, const blas_int*, double*,
+                          const blas_int*, const double*, const double*, const blas_int*,
+                          const blas_int*, const double*, blas_int*, double*, double*,
+                          const blas_int*, blas_int*, double*, const blas_int*, blas_int*,
+                          const blas_int*, blas_int*, std::size_t, std::size_t, std::size_t);
 void SKACCEL_F77(dsyevd_)(const char*, const char*, const blas_int*, double*, const blas_int*,
                           double*, double*, const blas_int*, blas_int*, const blas_int*, blas_int*,
                           std::size_t, std::size_t);
@@ -117,6 +122,11 @@ inline blas_int potrs_upper(std::int64_t n, std::int64_t nrhs, const double* A, 
 // Symmetric eigendecomposition (eigenvalues ascending). With vectors, A is overwritten by
 // them (column-major, column j the j-th eigenvector). Returns LAPACK's info.
 blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, double* w);
+
+// The k largest eigenpairs of the symmetric n×n A (destroyed): values ascending in w (k),
+// vectors as the columns of the column-major n×k Z. LAPACK's info.
+blas_int syevr_top(std::int64_t n, std::int64_t k, double* A, std::int64_t lda, double* w,
+                   double* Z, std::int64_t ldz);
 
 // Thin SVD of the m×n column-major A (overwritten): singular values s (min(m, n)) and the
 // left singular vectors U (m×min(m, n), column-major); no right vectors. LAPACK's info.
