@@ -93,7 +93,9 @@ LOADS = ["skaccel file", "skaccel file mmap", "pickle p5", "joblib", "joblib mma
 def run(method, op, folder, p, t):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, method, op, str(folder / FILES[method]), str(p), str(t)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

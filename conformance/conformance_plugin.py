@@ -22,32 +22,38 @@ Besides patching, the plugin
 """
 
 import collections
+import importlib
 import logging
 import sys
 import warnings
 
 import pytest
+
 import skaccel
-import skaccel.linear_model
+from skaccel._patching import _PATCHES
 
 _TEST_MODULES = (
     "sklearn.linear_model.tests.test_base",
     "sklearn.linear_model.tests.test_ridge",
+    "sklearn.decomposition.tests.test_pca",
+    "sklearn.decomposition.tests.test_incremental_pca",
+    "sklearn.covariance.tests.test_covariance",
 )
 _already_imported = [m for m in _TEST_MODULES if m in sys.modules]
 if _already_imported:  # they would hold scikit-learn's own classes
     raise ImportError(f"conformance_plugin must be loaded before {_already_imported} are imported")
 
 skaccel.patch_sklearn(verbose=False)
-_PATCHED = {name: getattr(skaccel.linear_model, name) for name in ("LinearRegression", "Ridge")}
+# {(scikit-learn module, name): skaccel's class} for every estimator skaccel patches.
+_PATCHED = {
+    (module, name): getattr(importlib.import_module(ours), name) for module, name, ours in _PATCHES
+}
 
 
 def _assert_patched():
-    import sklearn.linear_model
-
     assert skaccel.sklearn_is_patched(), skaccel.sklearn_is_patched(return_map=True)
-    for name, cls in _PATCHED.items():
-        assert getattr(sklearn.linear_model, name) is cls, name
+    for (module, name), cls in _PATCHED.items():
+        assert getattr(importlib.import_module(module), name) is cls, name
 
 
 _assert_patched()
@@ -149,7 +155,7 @@ def _check_deselect_entries(config, items):
 def pytest_collection_modifyitems(session, config, items):
     # 1. the collected test modules hold skaccel's classes
     for module in {item.module for item in items if getattr(item, "module", None)}:
-        for name, cls in _PATCHED.items():
+        for (_, name), cls in _PATCHED.items():
             held = module.__dict__.get(name)
             if held is not None and held is not cls:
                 raise pytest.UsageError(

@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Run scikit-learn's own LinearRegression/Ridge tests with skaccel patched in.
+"""Run scikit-learn's own tests of the estimators skaccel patches, with skaccel patched in.
 
     python conformance/run_sklearn_tests.py [--only-deselected] [--allow-stale]
                                             [--module MOD ...] [extra pytest args]
 
-Runs ``pytest --pyargs sklearn.linear_model.tests.test_base
-sklearn.linear_model.tests.test_ridge`` in this process with ``conformance_plugin``
+Runs ``pytest --pyargs`` on the MODULES below
+in this process with ``conformance_plugin``
 loaded first (it calls ``skaccel.patch_sklearn()`` before the test modules are imported)
 and one ``--deselect`` per entry of ``conformance/deselected.txt``. Prints a summary
 line and exits with pytest's status: non-zero when any test that is not deselected
@@ -28,6 +28,9 @@ DESELECT_FILE = HERE / "deselected.txt"
 MODULES = (
     "sklearn.linear_model.tests.test_base",
     "sklearn.linear_model.tests.test_ridge",
+    "sklearn.decomposition.tests.test_pca",
+    "sklearn.decomposition.tests.test_incremental_pca",
+    "sklearn.covariance.tests.test_covariance",
 )
 
 
