@@ -39,9 +39,11 @@ def _json_param(name, value):
         isinstance(v, bool | int | float | np.number) for v in value
     ):
         return [v.item() if isinstance(v, np.generic) else v for v in value]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return list(value)  # e.g. BasicStatistics(result_options=["mean", "max"])
     raise ValueError(
         f"cannot save parameter {name}={value!r} in a model file: only numbers, strings, "
-        "booleans, None and lists of numbers are stored"
+        "booleans, None and lists of numbers or of strings are stored"
     )
 
 
@@ -51,7 +53,8 @@ def save(model, path):
     Parameters
     ----------
     model : estimator
-        A fitted estimator of a registered skaccel type (``skaccel.linear_model``).
+        A fitted estimator of a registered skaccel type (``skaccel.linear_model``,
+        ``skaccel.covariance``, ``skaccel.basic_statistics``, ...).
     path : str or os.PathLike
         Destination; written atomically (a temporary file renamed into place).
     """
@@ -72,11 +75,13 @@ def save(model, path):
         value = model.__dict__[key]
         if key == "feature_names_in_":
             feature_names = [str(v) for v in value]
+        elif isinstance(value, np.integer):
+            # An integer scalar (e.g. PCA's n_components_ from np.searchsorted) is an
+            # integer attribute, as the pickle validator sees it; not a 0-d tensor.
+            attributes[key] = int(value)
         elif isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "iuf":
             array = np.asarray(value, dtype=value.dtype.newbyteorder("<"), order="C")
             tensors.append((key, array.dtype.name, array))
-        elif isinstance(value, np.integer):
-            attributes[key] = int(value)
         else:
             attributes[key] = value  # int, float, str or None: JSON as they are
     _core.save_model_file(

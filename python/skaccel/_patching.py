@@ -15,6 +15,9 @@ logger = logging.getLogger("skaccel")
 _PATCHES = [
     ("sklearn.linear_model", "LinearRegression", "skaccel.linear_model"),
     ("sklearn.linear_model", "Ridge", "skaccel.linear_model"),
+    ("sklearn.decomposition", "PCA", "skaccel.decomposition"),
+    ("sklearn.decomposition", "IncrementalPCA", "skaccel.decomposition"),
+    ("sklearn.covariance", "EmpiricalCovariance", "skaccel.covariance"),
 ]
 _originals = {}
 

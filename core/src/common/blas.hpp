@@ -123,8 +123,9 @@ inline blas_int potrs_upper(std::int64_t n, std::int64_t nrhs, const double* A, 
 // them (column-major, column j the j-th eigenvector). Returns LAPACK's info.
 blas_int syevd_upper(bool vectors, std::int64_t n, double* A, std::int64_t lda, double* w);
 
-// The k largest eigenpairs of the symmetric n×n A (destroyed): values ascending in w (k),
-// vectors as the columns of the column-major n×k Z. LAPACK's info.
+// The k largest eigenpairs of the symmetric n×n A (destroyed): values ascending in the
+// first k of w (which must hold n), vectors as the columns of the column-major n×k Z.
+// LAPACK's info.
 blas_int syevr_top(std::int64_t n, std::int64_t k, double* A, std::int64_t lda, double* w,
                    double* Z, std::int64_t ldz);
 

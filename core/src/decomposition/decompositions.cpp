@@ -32,12 +32,14 @@ Eigen symmetric_eigen_top(std::vector<double> A, std::int64_t n, std::int64_t k)
   if (n <= 0 || k <= 0 || k > n || A.size() != static_cast<std::size_t>(n * n))
     throw InvalidArgument("symmetric_eigen_top needs a square matrix and 0 < k <= n");
   Eigen e;
-  e.values.resize(static_cast<std::size_t>(k));
+  // LAPACK writes all n positions of w (the first k are the eigenvalues asked for).
+  std::vector<double> w(static_cast<std::size_t>(n));
   std::vector<double> Z(static_cast<std::size_t>(n * k));
-  const auto info = blas::syevr_top(n, k, A.data(), n, e.values.data(), Z.data(), n);
+  const auto info = blas::syevr_top(n, k, A.data(), n, w.data(), Z.data(), n);
   if (info != 0)
     throw NumericalError("eigendecomposition failed (LAPACK dsyevr info=" + std::to_string(info) +
                          ")");
+  e.values.assign(w.begin(), w.begin() + k);
   e.vectors.resize(Z.size());  // column-major n×k -> row-major n×k
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < k; ++j) e.vectors[i * k + j] = Z[j * n + i];

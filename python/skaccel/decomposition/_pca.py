@@ -1,0 +1,199 @@
+"""Principal component analysis on the C++ core."""
+
+import numbers
+
+import numpy as np
+from sklearn.decomposition import PCA as _SklearnPCA
+from sklearn.decomposition._pca import _infer_dimension
+from sklearn.utils._array_api import get_namespace
+from sklearn.utils.extmath import svd_flip
+from sklearn.utils.validation import validate_data
+
+from .. import _core
+from .._config import resolve_device
+from .._dispatch import (
+    generic_fallback_reason,
+    log_core,
+    log_fallback,
+    n_threads,
+    raise_if_not_finite,
+)
+from .._moments import x_moments
+from .._persistence import PersistenceMixin
+from ._base import CoreTransformMixin
+
+
+def resolve_svd_solver(svd_solver, n_components, shape):
+    """The solver and n_components scikit-learn's ``PCA._fit`` picks for dense X.
+
+    Returns ``(solver, n_components)``: ``n_components`` None becomes ``min(shape)``
+    (``min(shape) - 1`` for arpack) and ``"auto"`` is resolved by scikit-learn's rule.
+    """
+    n_samples, n_features = shape
+    if n_components is None:
+        n_components = min(shape) - 1 if svd_solver == "arpack" else min(shape)
+    if svd_solver == "auto":
+        # Tall and skinny: the covariance matrix; small or 'mle': the full SVD.
+        if n_features <= 1_000 and n_samples >= 10 * n_features:
+            svd_solver = "covariance_eigh"
+        elif max(shape) <= 500 or n_components == "mle":
+            svd_solver = "full"
+        elif 1 <= n_components < 0.8 * min(shape):
+            svd_solver = "randomized"
+        else:  # also n_components in (0, 1)
+            svd_solver = "full"
+    return svd_solver, n_components
+
+
+def spectrum_from_scatter(scatter, n_samples, n_components=None):
+    """Eigen-spectrum of the covariance ``scatter / (n_samples - 1)``, as scikit-learn's
+    covariance_eigh solver post-processes it.
+
+    ``scatter`` is the float64 p×p matrix Σ (x − x̄)(x − x̄)ᵀ. Returns
+    ``(explained_variance, singular_values, Vt)`` in float64, in descending order, with
+    the eigenvalues clipped at 0 and ``singular_values = sqrt(ev * (n_samples - 1))``.
+    The scatter matrix itself is decomposed (its eigenvectors are those of the
+    covariance), so a single sample gives NaN variances, as scikit-learn's full SVD.
+
+    With an int ``n_components`` well below p only the leading eigenpairs are computed
+    (LAPACK dsyevr); the trailing variances, which PCA uses only through their sum
+    (explained_variance_ratio_) and mean (noise_variance_), are then all set to their
+    mean, from the trace, and ``Vt`` has ``n_components`` rows.
+    """
+    p = scatter.shape[0]
+    if isinstance(n_components, numbers.Integral) and 0 < n_components <= p // 4:
+        eigenvalues, eigenvectors = _core.symmetric_eigen_top(scatter, int(n_components))
+        rest = (np.trace(scatter) - eigenvalues.sum()) / (p - n_components)
+        eigenvalues = np.concatenate([np.full(p - n_components, max(rest, 0.0)), eigenvalues])
+    else:
+        eigenvalues, eigenvectors = _core.symmetric_eigen(scatter)
+    explained_variance = eigenvalues[::-1] / (n_samples - 1)
+    explained_variance[explained_variance < 0.0] = 0.0
+    singular_values = np.sqrt(explained_variance * (n_samples - 1))
+    return explained_variance, singular_values, eigenvectors[:, ::-1].T
+
+
+def flipped_components(Vt, n_components, dtype):
+    """The first ``n_components`` rows of Vt, signed by scikit-learn's convention
+    (``svd_flip(u_based_decision=False)``: each row's largest |entry| is positive), as a
+    new C-contiguous array of ``dtype``."""
+    _, components = svd_flip(None, np.array(Vt[:n_components]), u_based_decision=False)
+    return np.ascontiguousarray(components, dtype=dtype)
+
+
+class PCA(PersistenceMixin, CoreTransformMixin, _SklearnPCA):
+    __doc__ = (
+        "Principal component analysis (PCA), fitted by skaccel's C++ core.\n\n"
+        "Same parameters, fitted attributes and behaviour as scikit-learn's PCA. With "
+        "dense NumPy X, the solvers 'covariance_eigh' (X reduced to its centred scatter "
+        "matrix in one blocked parallel pass, without copying X, accumulated in float64, "
+        "then a symmetric eigendecomposition in float64) and 'full' (LAPACK SVD of the "
+        "centred X in float64) run in the core; the fitted arrays keep X's dtype. 'auto' "
+        "is resolved exactly as scikit-learn resolves it. ``transform`` (and "
+        "``fit_transform``) project X in one parallel pass of the core when X has the "
+        "model's dtype. 'arpack', 'randomized', sparse X and "
+        "array-API inputs run scikit-learn's own code (logged at INFO by the 'skaccel' "
+        "logger). X is never modified, whatever "
+        "``copy``. Pickles record their versions (see the README's compatibility "
+        "policy).\n" + (_SklearnPCA.__doc__ or "").split("\n", 1)[-1]
+    )
+
+    def _fit(self, X):
+        """Fit on X and return ``(U, S, Vt, X, x_is_centered, xp)`` like scikit-learn's
+        ``PCA._fit`` (U is None on the core's paths: ``fit_transform`` then projects X)."""
+        resolve_device(type(self).__name__)
+        reason = generic_fallback_reason(X)
+        if reason is None:
+            # Finiteness of X is checked on the core's output instead of by a full pass
+            # over X here (raise_if_not_finite gives scikit-learn's error).
+            Xv = validate_data(
+                self, X, dtype=[np.float64, np.float32], ensure_2d=True, ensure_all_finite=False
+            )
+            solver, n_components = resolve_svd_solver(self.svd_solver, self.n_components, Xv.shape)
+            if solver in ("covariance_eigh", "full"):
+                self._fit_svd_solver = solver
+                result = self._fit_core(Xv, solver, n_components)
+                if result is not None:
+                    return result
+                reason = "the moments of X overflow float64"
+            elif solver == self.svd_solver:
+                reason = f"svd_solver={solver!r}"
+            else:
+                reason = f"svd_solver='auto' resolved to {solver!r}"
+        log_fallback(self, "fit", reason)
+        result = super()._fit(X)
+        if isinstance(self.components_, np.ndarray):
+            # arpack's components are a reversed view: stored contiguous, transforms
+            # stay bit-identical across pickling.
+            self.components_ = np.ascontiguousarray(self.components_)
+        return result
+
+    def _check_n_components(self, X, solver, n_components):
+        n_samples, n_features = X.shape
+        if n_components == "mle":
+            if n_samples < n_features:
+                message = "n_components='mle' is only supported if n_samples >= n_features"
+            else:
+                return
+        elif 0 <= n_components <= min(n_samples, n_features):
+            return
+        else:
+            message = (
+                f"n_components={n_components} must be between 0 and "
+                f"min(n_samples, n_features)={min(n_samples, n_features)} with "
+                f"svd_solver={solver!r}"
+            )
+        raise_if_not_finite(self, X)  # scikit-learn checks X first
+        raise ValueError(message)
+
+    def _fit_core(self, X, solver, n_components):
+        """One core computation of the spectrum; sets the fitted attributes. Returns
+        ``_fit``'s tuple, or None when X is finite but its moments overflow."""
+        self._check_n_components(X, solver, n_components)
+        n_samples = X.shape[0]
+        log_core(self, "fit", f"{solver}, {X.shape[0]}x{X.shape[1]} {X.dtype}")
+        if solver == "covariance_eigh":
+            moments = x_moments(X, n_threads())
+            if moments is None:
+                raise_if_not_finite(self, X)
+                return None
+            mean = moments[2]
+            explained_variance, singular_values, Vt = spectrum_from_scatter(
+                moments[4], n_samples, n_components
+            )
+        else:
+            mean = np.mean(X, axis=0, dtype=np.float64)
+            if not np.isfinite(mean).all():
+                raise_if_not_finite(self, X)
+                return None
+            singular_values, Vt = _core.centered_right_singular(X, mean, n_threads())
+            explained_variance = singular_values**2 / (n_samples - 1)
+        self.mean_ = mean.astype(X.dtype)
+        self._set_spectrum(explained_variance, singular_values, Vt, X.shape, n_components)
+        xp, _ = get_namespace(X)
+        return None, singular_values.astype(X.dtype), Vt.astype(X.dtype), X, False, xp
+
+    def _set_spectrum(self, explained_variance, singular_values, Vt, shape, n_components):
+        """scikit-learn's post-processing of ``PCA._fit_full``, in the dtype of ``mean_``:
+        number of components ('mle', a variance share in (0, 1) or an int), explained
+        variance ratios, noise variance, and the truncated attributes."""
+        n_samples, n_features = shape
+        dtype = self.mean_.dtype
+        explained_variance = explained_variance.astype(dtype)
+        explained_variance_ratio = explained_variance / np.sum(explained_variance)
+        if n_components == "mle":
+            n_components = _infer_dimension(explained_variance, n_samples)
+        elif 0 < n_components < 1.0:
+            # side="right": the kept components explain strictly more than the share.
+            ratio_cumsum = np.cumsum(explained_variance_ratio)
+            n_components = np.searchsorted(ratio_cumsum, np.asarray(n_components), "right") + 1
+        if n_components < min(n_features, n_samples):
+            self.noise_variance_ = np.mean(explained_variance[n_components:])
+        else:
+            self.noise_variance_ = 0.0
+        self.n_samples_ = n_samples
+        self.n_components_ = n_components
+        self.components_ = flipped_components(Vt, n_components, dtype)
+        self.explained_variance_ = explained_variance[:n_components].copy()
+        self.explained_variance_ratio_ = explained_variance_ratio[:n_components].copy()
+        self.singular_values_ = singular_values[:n_components].astype(dtype)
