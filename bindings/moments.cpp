@@ -100,6 +100,21 @@ nb::tuple column_statistics(In2D<T> X, std::optional<In1D<T>> sw, int n_threads)
   return stats_tuple(s);
 }
 
+template <class T>
+void pca_transform(In2D<T> X, In2D<T> components, In1D<T> mean, std::optional<In1D<T>> scale,
+                   Out2D<T> out, int n_threads) {
+  const auto k = components.shape(0), p = components.shape(1);
+  if (mean.shape(0) != p || (scale && scale->shape(0) != k) || mean.stride(0) != 1 ||
+      (scale && scale->stride(0) != 1) || components.stride(1) != 1)
+    throw InvalidArgument("pca_transform: inconsistent or non-contiguous arrays");
+  nb::gil_scoped_release release;
+  decomposition::pca_transform<T>(
+      view<T>(X), view<T>(components), mean.data(), scale ? scale->data() : nullptr,
+      MatrixView<T>(out.data(), static_cast<std::int64_t>(out.shape(0)),
+                    static_cast<std::int64_t>(out.shape(1)), out.stride(0), out.stride(1)),
+      n_threads);
+}
+
 }  // namespace
 
 void register_moments(nb::module_& m) {
@@ -177,6 +192,11 @@ void register_moments(nb::module_& m) {
         return nb::make_tuple(vec(r.singular_values), mat(r.vt, k, p));
       },
       "X"_a, "mean"_a, "n_threads"_a);
+
+  m.def("pca_transform", &pca_transform<double>, "X"_a, "components"_a, "mean"_a, "scale"_a.none(),
+        "out"_a, "n_threads"_a);
+  m.def("pca_transform", &pca_transform<float>, "X"_a, "components"_a, "mean"_a, "scale"_a.none(),
+        "out"_a, "n_threads"_a);
 
   // The k largest eigenpairs: (eigenvalues ascending (k,), eigenvectors as columns (p, k)).
   m.def(

@@ -30,4 +30,16 @@ template <class T>
 RightSingular centered_right_singular(ConstMatrixView<T> X, const std::vector<double>& mean,
                                       int n_threads);
 
+// PCA's projection: out (n×k) = (X − mean) · componentsᵀ, divided column-wise by scale
+// (k values; nullptr: no whitening). Computed as X·componentsᵀ + offset with
+// offset = −components·mean (summed in index order), so Python's transform and the C++
+// model loader, which both call this, agree bit for bit.
+template <class T>
+void pca_transform(ConstMatrixView<T> X, ConstMatrixView<T> components, const T* mean,
+                   const T* scale, MatrixView<T> out, int n_threads);
+
+// The whitening scale of PCA: sqrt(explained_variance), clipped below at the dtype's eps.
+template <class T>
+std::vector<T> whitening_scale(const T* explained_variance, std::int64_t k);
+
 }  // namespace skaccel::decomposition

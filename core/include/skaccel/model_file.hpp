@@ -69,10 +69,10 @@ class Model {
   const std::uint8_t* data(const Tensor& t) const { return base_ + t.offset; }
   void verify_checksums() const;  // throws FormatError naming the first bad tensor
 
-  const std::string& predictor() const;  // "linear" or "none" (schema.hpp)
+  const std::string& predictor() const;  // "linear", "pca" or "none" (schema.hpp)
   std::string dtype() const;             // the model's float dtype
   std::int64_t n_features() const;       // columns of X (n_features_in_)
-  // For "linear" models (InvalidArgument otherwise):
+  // For "linear" (predict) and "pca" (transform) models; InvalidArgument otherwise:
   std::int64_t n_outputs() const;  // columns of the prediction
   bool single_output() const;      // predictions are 1-D (coef_ was 1-D)
 
@@ -107,7 +107,7 @@ struct ModelToWrite {
 };
 
 // Validates against the schema, then writes the file (to path + ".tmp", renamed into
-// place, so a reader never sees a half-written file).
+// place after the old file is unlinked, so a reader never sees a half-written file).
 void save(const std::string& path, const ModelToWrite& model);
 
 }  // namespace skaccel::model_file

@@ -31,8 +31,8 @@ struct Field {
 struct ModelSchema {
   std::string estimator;  // "LinearRegression"
   std::string module;     // "skaccel.linear_model"
-  // What the C++ loader computes: "linear" (X·coefᵀ + intercept), "none" (a model of
-  // statistics, read for its attributes only).
+  // What the C++ loader computes: "linear" (X·coefᵀ + intercept), "pca" (PCA's
+  // transform), "none" (a model of statistics, read for its attributes only).
   std::string predictor;
   std::vector<Field> fields;
 };

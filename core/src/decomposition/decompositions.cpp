@@ -1,9 +1,12 @@
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "../common/blas.hpp"
 #include "skaccel/decomposition.hpp"
 #include "skaccel/errors.hpp"
+#include "skaccel/linear_model.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -69,6 +72,37 @@ RightSingular centered_right_singular(ConstMatrixView<T> X, const std::vector<do
     throw NumericalError("SVD failed (LAPACK dgesvd info=" + std::to_string(info) + ")");
   return r;
 }
+
+template <class T>
+void pca_transform(ConstMatrixView<T> X, ConstMatrixView<T> components, const T* mean,
+                   const T* scale, MatrixView<T> out, int n_threads) {
+  const std::int64_t k = components.rows, p = components.cols;
+  std::vector<T> offset(static_cast<std::size_t>(k));
+  for (std::int64_t j = 0; j < k; ++j) {
+    T dot = 0;
+    for (std::int64_t i = 0; i < p; ++i) dot += mean[i] * components(j, i);
+    offset[j] = -dot;
+  }
+  linear_model::predict<T>(X, components, offset.data(), out, n_threads);
+  if (scale)
+    for (std::int64_t r = 0; r < out.rows; ++r)
+      for (std::int64_t j = 0; j < k; ++j) out(r, j) /= scale[j];
+}
+
+template <class T>
+std::vector<T> whitening_scale(const T* explained_variance, std::int64_t k) {
+  std::vector<T> scale(static_cast<std::size_t>(k));
+  for (std::int64_t j = 0; j < k; ++j)
+    scale[j] = std::max(std::sqrt(explained_variance[j]), std::numeric_limits<T>::epsilon());
+  return scale;
+}
+
+template void pca_transform<float>(ConstMatrixView<float>, ConstMatrixView<float>, const float*,
+                                   const float*, MatrixView<float>, int);
+template void pca_transform<double>(ConstMatrixView<double>, ConstMatrixView<double>, const double*,
+                                    const double*, MatrixView<double>, int);
+template std::vector<float> whitening_scale<float>(const float*, std::int64_t);
+template std::vector<double> whitening_scale<double>(const double*, std::int64_t);
 
 template RightSingular centered_right_singular<float>(ConstMatrixView<float>,
                                                       const std::vector<double>&, int);

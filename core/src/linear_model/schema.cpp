@@ -98,9 +98,9 @@ std::vector<ModelSchema> build() {
       with(linear_fields(), linear_moments()));
   add("IncrementalRidge", "skaccel.linear_model", "linear",
       with(linear_fields(), linear_moments()));
-  add("PCA", "skaccel.decomposition", "none",
+  add("PCA", "skaccel.decomposition", "pca",
       with(pca_fields(), {field("n_samples_", I, {}, "Number of samples in fit")}));
-  add("IncrementalPCA", "skaccel.decomposition", "none",
+  add("IncrementalPCA", "skaccel.decomposition", "pca",
       with(pca_fields(), {field("var_", F, {"n_features"}, "Per-feature variance"),
                           field("n_samples_seen_", I, {}, "Samples seen by fit/partial_fit"),
                           optional(field("batch_size_", I, {}, "Rows per batch in fit")),

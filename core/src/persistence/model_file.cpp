@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "skaccel/checksum.hpp"
+#include "skaccel/decomposition.hpp"
 #include "skaccel/linear_model.hpp"
 #include "skaccel/schema.hpp"
 #include "skaccel/version.hpp"
@@ -301,10 +302,11 @@ std::int64_t Model::n_features() const {
 }
 
 const Tensor& Model::coef() const {
-  if (predictor() != "linear")
-    throw InvalidArgument(header_.estimator + " has no prediction to compute from C++ (" +
-                          "a model of statistics: read its tensors)");
-  return *tensor("coef_");
+  const std::string& kind = predictor();
+  if (kind == "linear") return *tensor("coef_");
+  if (kind == "pca") return *tensor("components_");
+  throw InvalidArgument(header_.estimator + " has no prediction to compute from C++ (" +
+                        "a model of statistics: read its tensors)");
 }
 
 bool Model::single_output() const { return coef().shape.size() == 1; }
@@ -322,18 +324,29 @@ void Model::predict(ConstMatrixView<T> X, MatrixView<T> out, int n_threads) cons
   if (X.cols != p)
     throw InvalidArgument("X has " + std::to_string(X.cols) + " features, but the model expects " +
                           std::to_string(p));
+  const auto weights = ConstMatrixView<T>::row_major(reinterpret_cast<const T*>(data(coef)), t, p);
+  auto values = [&](const char* name) { return reinterpret_cast<const T*>(data(*tensor(name))); };
+  if (predictor() == "pca") {
+    // The same computation as skaccel's Python transform (decomposition::pca_transform).
+    const Json* whiten =
+        header_.json.find("params") ? header_.json.find("params")->find("whiten") : nullptr;
+    std::vector<T> scale;
+    if (whiten && whiten->type == Json::Type::boolean && whiten->boolean)
+      scale = decomposition::whitening_scale<T>(values("explained_variance_"), t);
+    decomposition::pca_transform<T>(X, weights, values("mean_"),
+                                    scale.empty() ? nullptr : scale.data(), out, n_threads);
+    return;
+  }
   const T* b = nullptr;
   std::vector<T> intercept_value;
-  if (const Tensor* it = tensor("intercept_")) {
-    b = reinterpret_cast<const T*>(data(*it));
+  if (tensor("intercept_")) {
+    b = values("intercept_");
   } else if (const Json* v = header_.json.find("attributes")->find("intercept_");
              v && v->type == Json::Type::number && v->number != 0.0) {
     intercept_value.assign(static_cast<std::size_t>(t), static_cast<T>(v->number));
     b = intercept_value.data();
   }
-  linear_model::predict<T>(
-      X, ConstMatrixView<T>::row_major(reinterpret_cast<const T*>(data(coef)), t, p), b, out,
-      n_threads);
+  linear_model::predict<T>(X, weights, b, out, n_threads);
 }
 
 template void Model::predict<float>(ConstMatrixView<float>, MatrixView<float>, int) const;
@@ -450,7 +463,16 @@ void save(const std::string& path, const ModelToWrite& m) {
   ok =
       std::fseek(f, 0, SEEK_SET) == 0 && std::fwrite(head.data(), 1, head.size(), f) == head.size();
   if (!ok) fail(std::strerror(errno));
-  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::fclose(f) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("cannot write '" + path + "': " + std::strerror(errno));
+  }
+  // Unlink the old file before renaming: renaming over an existing file makes ext4 flush
+  // the new data to disk at once (auto_da_alloc), several times the cost of the write.
+  // Readers see the old file, briefly no file, then the new one -- never a partial file;
+  // processes that mapped the old file keep it.
+  std::remove(path.c_str());
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw Error("cannot write '" + path + "': " + std::strerror(errno));
   }

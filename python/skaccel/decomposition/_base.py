@@ -17,8 +17,9 @@ from .._dispatch import (
 class CoreTransformMixin:
     """``transform`` (and scikit-learn's ``_transform`` hook, which ``fit_transform``
     uses) as one parallel pass of the core over X: ``X @ components_.T`` plus the
-    centring offset ``-mean_ @ components_.T``, the arithmetic of scikit-learn's
-    ``_BasePCA._transform``.
+    centring offset ``-components_ @ mean_`` (scikit-learn's ``_BasePCA._transform``
+    arithmetic), whitened as scikit-learn whitens. The same core function serves the C++
+    model loader, so transforms from a model file agree bit for bit.
 
     Dense NumPy X of the fitted arrays' dtype runs in the core, with X's finiteness
     checked on the output; anything else (sparse X, array-API inputs, another dtype,
@@ -76,17 +77,17 @@ class CoreTransformMixin:
         ):
             return super()._transform(X, xp, x_is_centered=x_is_centered)
         log_core(self, "transform", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
-        components = self.components_
-        offset = np.ascontiguousarray(-(self.mean_ @ components.T), dtype=X.dtype)
-        out = np.empty((X.shape[0], components.shape[0]), dtype=X.dtype)
-        _core.linear_predict(X, components, offset, out, n_threads())
-        if not np.isfinite(out).all():
-            raise_if_not_finite(self, X)
+        components = np.ascontiguousarray(self.components_)
+        scale = None
         if self.whiten:
             # As scikit-learn: variances clipped below at eps, so rank-deficient data
-            # gives finite (if large) coordinates.
+            # gives finite (if large) coordinates. The C++ model loader computes the same.
             scale = np.sqrt(self.explained_variance_)
-            min_scale = np.finfo(scale.dtype).eps
-            scale[scale < min_scale] = min_scale
-            out /= scale
+            scale = np.maximum(scale, np.finfo(scale.dtype).eps).astype(X.dtype)
+        out = np.empty((X.shape[0], components.shape[0]), dtype=X.dtype)
+        _core.pca_transform(
+            X, components, np.ascontiguousarray(self.mean_), scale, out, n_threads()
+        )
+        if not np.isfinite(out).all():
+            raise_if_not_finite(self, X)
         return out
