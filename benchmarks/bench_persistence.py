@@ -91,6 +91,9 @@ LOADS = ["skaccel file", "skaccel file mmap", "pickle p5", "joblib", "joblib mma
 
 
 def run(method, op, folder, p, t):
+    # Flush the previous runs' dirty pages first (untimed), so that no write is throttled
+    # by the kernel's writeback of another method's file.
+    os.sync()
     out = subprocess.run(
         [sys.executable, "-c", CHILD, method, op, str(folder / FILES[method]), str(p), str(t)],
         capture_output=True,
@@ -156,8 +159,9 @@ def main():
     body += (
         f"\n\nCommand: `python benchmarks/bench_persistence.py --features {args.features} "
         f"--targets {args.targets} --repeat {args.repeat}` (files in the system's temporary "
-        "folder; the page cache holds them, so these are the costs of serialization, "
-        "copies and page faults, not of the disk)."
+        "folder, `os.sync()` before each run so that no write waits for another's writeback; "
+        "the page cache holds the files, so these are the costs of serialization, copies "
+        "and page faults, not of the disk)."
     )
     print(body)
     if args.output:
