@@ -101,6 +101,17 @@ nb::tuple column_statistics(In2D<T> X, std::optional<In1D<T>> sw, int n_threads)
 }
 
 template <class T>
+nb::tuple centered_right_singular(In2D<T> X, In64 mean, int n_threads) {
+  decomposition::RightSingular r;
+  {
+    nb::gil_scoped_release release;
+    r = decomposition::centered_right_singular<T>(view<T>(X), values(mean), n_threads);
+  }
+  const size_t k = r.singular_values.size(), p = X.shape(1);
+  return nb::make_tuple(vec(r.singular_values), mat(r.vt, k, p));
+}
+
+template <class T>
 void pca_transform(In2D<T> X, In2D<T> components, In1D<T> mean, std::optional<In1D<T>> scale,
                    Out2D<T> out, int n_threads) {
   const auto k = components.shape(0), p = components.shape(1);
@@ -166,32 +177,9 @@ void register_moments(nb::module_& m) {
       "a"_a, "b"_a);
 
   // (singular values (k,), Vt (k, p)) of X − mean, float64.
-  m.def(
-      "centered_right_singular",
-      [](In2D<double> X, In64 mean, int n_threads) {
-        decomposition::RightSingular r;
-        {
-          nb::gil_scoped_release release;
-          r = decomposition::centered_right_singular<double>(view<double>(X), values(mean),
-                                                             n_threads);
-        }
-        const size_t k = r.singular_values.size(), p = X.shape(1);
-        return nb::make_tuple(vec(r.singular_values), mat(r.vt, k, p));
-      },
-      "X"_a, "mean"_a, "n_threads"_a);
-  m.def(
-      "centered_right_singular",
-      [](In2D<float> X, In64 mean, int n_threads) {
-        decomposition::RightSingular r;
-        {
-          nb::gil_scoped_release release;
-          r = decomposition::centered_right_singular<float>(view<float>(X), values(mean),
-                                                            n_threads);
-        }
-        const size_t k = r.singular_values.size(), p = X.shape(1);
-        return nb::make_tuple(vec(r.singular_values), mat(r.vt, k, p));
-      },
-      "X"_a, "mean"_a, "n_threads"_a);
+  m.def("centered_right_singular", &centered_right_singular<double>, "X"_a, "mean"_a,
+        "n_threads"_a);
+  m.def("centered_right_singular", &centered_right_singular<float>, "X"_a, "mean"_a, "n_threads"_a);
 
   m.def("pca_transform", &pca_transform<double>, "X"_a, "components"_a, "mean"_a, "scale"_a.none(),
         "out"_a, "n_threads"_a);

@@ -13,4 +13,7 @@ int default_n_threads();
 // Number of logical processors.
 int hardware_threads();
 
+// The calling thread's index in the innermost OpenMP team (0 outside one).
+int thread_index();
+
 }  // namespace skaccel

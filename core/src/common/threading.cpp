@@ -25,6 +25,14 @@ int default_n_threads() {
 #endif
 }
 
+int thread_index() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 int resolve_n_threads(int n_jobs, bool n_jobs_given) {
   if (!n_jobs_given || n_jobs == 0) return default_n_threads();
   const int cores = hardware_threads();

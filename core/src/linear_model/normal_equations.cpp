@@ -14,10 +14,8 @@
 #include "../common/blas.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
+#include "skaccel/threading.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace skaccel::linear_model {
 namespace {
@@ -183,11 +181,7 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
 #pragma omp parallel num_threads(threads)
 #endif
     {
-#ifdef _OPENMP
-      const int k = omp_get_thread_num();
-#else
-      const int k = 0;
-#endif
+      const int k = thread_index();
       const std::int64_t b0 = n_blocks * k / threads, b1 = n_blocks * (k + 1) / threads;
       Scratch<Compute<T>> scratch(block, p, t);
       Partial& acc = partials[static_cast<std::size_t>(k)];

@@ -7,10 +7,8 @@
 #include "../common/blas.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
+#include "skaccel/threading.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace skaccel::linear_model {
 namespace {
@@ -75,11 +73,7 @@ void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept, 
 #pragma omp parallel num_threads(threads)
 #endif
   {
-#ifdef _OPENMP
-    const int k = omp_get_thread_num();
-#else
-    const int k = 0;
-#endif
+    const int k = thread_index();
     std::vector<T> buffer;
     const std::int64_t begin = n * k / threads, end = n * (k + 1) / threads;
     for (std::int64_t r0 = begin; r0 < end; r0 += kPredictBlock)

@@ -6,10 +6,8 @@
 
 #include "skaccel/errors.hpp"
 #include "skaccel/moments.hpp"
+#include "skaccel/threading.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace skaccel::moments {
 namespace {
@@ -97,11 +95,7 @@ ColumnStatistics column_statistics(ConstMatrixView<T> X, const T* w, std::int64_
 #pragma omp parallel num_threads(threads)
 #endif
   {
-#ifdef _OPENMP
-    const int k = omp_get_thread_num();
-#else
-    const int k = 0;
-#endif
+    const int k = thread_index();
     partials[static_cast<std::size_t>(k)] =
         rows_statistics(X, w, ws, n * k / threads, n * (k + 1) / threads);
   }
