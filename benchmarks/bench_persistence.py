@@ -103,13 +103,15 @@ def run(method, op, folder, p, t):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(p, t, repeat, folder):
+def measure(p, t, repeat, folder, methods):
     results = {}
     for _ in range(repeat):  # round-robin: noise hits every method alike
         for method in SAVES:
-            results.setdefault(("save", method), []).append(run(method, "save", folder, p, t))
+            if method in methods:
+                results.setdefault(("save", method), []).append(run(method, "save", folder, p, t))
         for method in LOADS:
-            results.setdefault(("load", method), []).append(run(method, "load", folder, p, t))
+            if method in methods:
+                results.setdefault(("load", method), []).append(run(method, "load", folder, p, t))
     return results
 
 
@@ -152,9 +154,15 @@ def main():
     parser.add_argument("--targets", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", default=None, help="update this Markdown file")
+    parser.add_argument(
+        "--methods",
+        default=",".join(FILES),
+        help="comma-separated subset (plain write and pickle p5 are always kept)",
+    )
     args = parser.parse_args()
+    methods = set(args.methods.split(",")) | {"plain write", "pickle p5"}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
-        results = measure(args.features, args.targets, args.repeat, Path(tmp))
+        results = measure(args.features, args.targets, args.repeat, Path(tmp), methods)
     body = table(results, args.features, args.targets)
     body += (
         f"\n\nCommand: `python benchmarks/bench_persistence.py --features {args.features} "
