@@ -107,7 +107,7 @@ struct ModelToWrite {
 };
 
 // Validates against the schema, then writes the file (to path + ".tmp", renamed into
-// place after the old file is unlinked, so a reader never sees a half-written file).
+// place; the old file is unlinked first, so a reader never sees a half-written file).
 void save(const std::string& path, const ModelToWrite& model);
 
 }  // namespace skaccel::model_file

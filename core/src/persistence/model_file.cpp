@@ -435,6 +435,12 @@ void save(const std::string& path, const ModelToWrite& m) {
     }
   }
 
+  // The old file goes first: renaming over it makes ext4 flush the new data at once
+  // (auto_da_alloc), and keeping both while writing doubles the page cache the save
+  // needs; both cost several times the write itself. Readers see the old file, then no
+  // file, then the complete new one -- never a partial file; processes that mapped the
+  // old file keep it.
+  std::remove(path.c_str());
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
@@ -467,11 +473,6 @@ void save(const std::string& path, const ModelToWrite& m) {
     std::remove(tmp.c_str());
     throw Error("cannot write '" + path + "': " + std::strerror(errno));
   }
-  // Unlink the old file before renaming: renaming over an existing file makes ext4 flush
-  // the new data to disk at once (auto_da_alloc), several times the cost of the write.
-  // Readers see the old file, briefly no file, then the new one -- never a partial file;
-  // processes that mapped the old file keep it.
-  std::remove(path.c_str());
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw Error("cannot write '" + path + "': " + std::strerror(errno));
