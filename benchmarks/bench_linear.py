@@ -30,12 +30,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+from _report import replace_section
 from threadpoolctl import threadpool_info
 
 import skaccel
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench_linear:begin -->", "<!-- bench_linear:end -->"
 LIBRARIES = {  # column order of the table
     "skaccel": "skaccel.linear_model",
     "sklearnex": "sklearnex.linear_model",
@@ -194,15 +194,6 @@ def environment(load_before, core_stamp):
     )
 
 
-def write_block(path, block):
-    """Replace the marked block of path (created if missing), keeping hand-written text."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    head, _, rest = text.partition(BEGIN)
-    tail = rest.partition(END)[2] if rest else "\n"
-    path.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
-    print(f"wrote {path}")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -248,7 +239,8 @@ def main():
     )
     print("\n" + block)
     if output:
-        write_block(output, block)
+        replace_section(output, "bench_linear", block)
+        print(f"wrote {output}")
 
 
 if __name__ == "__main__":

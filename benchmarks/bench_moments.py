@@ -15,9 +15,9 @@ import logging
 import statistics
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _report import replace_section
 
 LIBRARIES = ("skaccel", "sklearnex", "sklearn")
 # (library, public name) -> module; a missing entry means the library has no such class.
@@ -115,17 +115,6 @@ def table(results):
     return "\n".join(lines)
 
 
-def write_section(path, body):
-    begin, end = "<!-- moments:begin -->", "<!-- moments:end -->"
-    text = Path(path).read_text() if Path(path).exists() else ""
-    section = f"{begin}\n## The moments family\n\n{body}\n{end}"
-    if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    Path(path).write_text(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the rows")
@@ -142,7 +131,7 @@ def main():
     )
     print(body)
     if args.output:
-        write_section(args.output, body)
+        replace_section(args.output, "moments", "## The moments family\n\n" + body)
 
 
 if __name__ == "__main__":

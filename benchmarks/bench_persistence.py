@@ -16,6 +16,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from _report import replace_section
+
 # Runs in a child process: prints {"seconds": s, "peak_delta": bytes, "model_bytes": b}.
 CHILD = textwrap.dedent(
     r"""
@@ -137,17 +139,6 @@ def table(results, p, t):
     return "\n".join(lines)
 
 
-def write_section(path, body):
-    begin, end = "<!-- persistence:begin -->", "<!-- persistence:end -->"
-    text = Path(path).read_text() if Path(path).exists() else ""
-    section = f"{begin}\n## Saving and loading a large model\n\n{body}\n{end}"
-    if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    Path(path).write_text(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--features", type=int, default=10_000)
@@ -173,7 +164,9 @@ def main():
     )
     print(body)
     if args.output:
-        write_section(args.output, body)
+        replace_section(
+            args.output, "persistence", "## Saving and loading a large model\n\n" + body
+        )
 
 
 if __name__ == "__main__":
