@@ -1,3 +1,5 @@
+// Linear models and the cross-product moments: conversion only. Results are dicts keyed by
+// the declared field names (linear_model::to_fields, fit_*).
 #include "skaccel/linear_model.hpp"
 
 #include <nanobind/nanobind.h>
@@ -20,111 +22,101 @@ namespace lm = skaccel::linear_model;
 namespace {
 
 template <class T>
-lm::NormalEquations accumulate(const In2D<T>& X, const In2D<T>& Y, const std::optional<In1D<T>>& sw,
-                               bool center, int n_threads) {
-  const T* w = sw ? sw->data() : nullptr;
-  const std::int64_t ws = sw ? sw->stride(0) : 1;
-  if (sw && static_cast<std::int64_t>(sw->shape(0)) != static_cast<std::int64_t>(X.shape(0)))
-    throw InvalidArgument("sample_weight has the wrong length");
-  nb::gil_scoped_release release;
-  return lm::accumulate_normal_equations<T>(view<T>(X), view<T>(Y), w, ws, center, n_threads);
+void check_weights(const In2D<T>& X, const std::optional<In1D<T>>& sw) {
+  if (sw && sw->shape(0) != X.shape(0)) throw InvalidArgument("sample_weight has the wrong length");
 }
 
-// (coef (t, p), intercept (t,), singular (k,), rank) or None for non-finite statistics.
+lm::RidgeSolver ridge_solver(const std::string& name) {
+  if (name == "cholesky") return lm::RidgeSolver::cholesky_or_eigen;
+  if (name == "svd") return lm::RidgeSolver::eigen;
+  throw InvalidArgument("the core has no ridge solver '" + name + "'");
+}
+
+// {coef_, intercept_, singular_, rank_} or None when the statistics are not finite.
 template <class T>
-nb::object linear_regression_fit(In2D<T> X, In2D<T> Y, std::optional<In1D<T>> sw,
-                                 bool fit_intercept, double tol, int n_threads) {
-  auto ne = accumulate<T>(X, Y, sw, fit_intercept, n_threads);
-  if (!lm::all_finite(ne)) return nb::none();
-  lm::Solution s;
+nb::object fit_least_squares(In2D<T> X, In2D<T> Y, std::optional<In1D<T>> sw, bool fit_intercept,
+                             double tol, int n_threads) {
+  check_weights(X, sw);
+  std::optional<model::Fields> f;
   {
     nb::gil_scoped_release release;
-    s = lm::solve_least_squares(ne, tol);
+    f = lm::fit_least_squares<T>(view<T>(X), view<T>(Y), sw ? sw->data() : nullptr,
+                                 sw ? sw->stride(0) : 1, fit_intercept, tol, n_threads);
   }
-  const size_t p = ne.n_features, t = ne.n_targets;
-  return nb::make_tuple(to_numpy<T>(s.coef, {t, p}), to_numpy<T>(s.intercept, {t}),
-                        to_numpy<T>(s.singular, {s.singular.size()}), s.rank);
+  return f ? nb::object(to_dict(*f)) : nb::none();
 }
 
-// (coef (t, p), intercept (t,), solver used) or None for non-finite statistics.
+// {coef_, intercept_, solver_} or None when the statistics are not finite.
 template <class T>
-nb::object ridge_fit(In2D<T> X, In2D<T> Y, std::optional<In1D<T>> sw, bool fit_intercept,
+nb::object fit_ridge(In2D<T> X, In2D<T> Y, std::optional<In1D<T>> sw, bool fit_intercept,
                      std::vector<double> alpha, const std::string& solver, int n_threads) {
-  auto ne = accumulate<T>(X, Y, sw, fit_intercept, n_threads);
-  if (!lm::all_finite(ne)) return nb::none();
-  lm::Solution s;
-  std::string used = solver;
+  check_weights(X, sw);
+  const lm::RidgeSolver s = ridge_solver(solver);
+  std::optional<model::Fields> f;
   {
     nb::gil_scoped_release release;
-    if (solver == "cholesky") {
-      try {
-        s = lm::solve_ridge(ne, alpha, lm::RidgeSolver::cholesky);
-      } catch (const NumericalError&) {
-        // As scikit-learn: a singular system switches to the SVD solution.
-        s = lm::solve_ridge(ne, alpha, lm::RidgeSolver::eigen);
-        used = "svd";
-      }
-    } else if (solver == "svd") {
-      s = lm::solve_ridge(ne, alpha, lm::RidgeSolver::eigen);
-    } else {
-      throw InvalidArgument("the core has no ridge solver '" + solver + "'");
-    }
+    f = lm::fit_ridge<T>(view<T>(X), view<T>(Y), sw ? sw->data() : nullptr, sw ? sw->stride(0) : 1,
+                         fit_intercept, alpha, s, n_threads);
   }
-  const size_t p = ne.n_features, t = ne.n_targets;
-  return nb::make_tuple(to_numpy<T>(s.coef, {t, p}), to_numpy<T>(s.intercept, {t}), used);
+  return f ? nb::object(to_dict(*f)) : nb::none();
 }
 
+// The moments of (X, Y) (Y None: of X alone) as a dict, or None when not finite.
 template <class T>
-void predict(In2D<T> X, In2D<T> coef, std::optional<In1D<T>> intercept, Out2D<T> out,
-             int n_threads) {
-  if (intercept && intercept->shape(0) != coef.shape(0))
-    throw InvalidArgument("intercept does not match coef");
-  if (intercept && intercept->stride(0) != 1 && intercept->shape(0) > 1)
-    throw InvalidArgument("intercept must be contiguous");
-  const T* b = intercept ? intercept->data() : nullptr;
-  nb::gil_scoped_release release;
-  lm::predict<T>(
-      view<T>(X), view<T>(coef), b,
-      MatrixView<T>(out.data(), static_cast<std::int64_t>(out.shape(0)),
-                    static_cast<std::int64_t>(out.shape(1)), out.stride(0), out.stride(1)),
-      n_threads);
+nb::object normal_equations(In2D<T> X, std::optional<In2D<T>> Y, std::optional<In1D<T>> sw,
+                            bool center, int n_threads) {
+  check_weights(X, sw);
+  const ConstMatrixView<T> yv =
+      Y ? view<T>(*Y) : ConstMatrixView<T>(nullptr, static_cast<std::int64_t>(X.shape(0)), 0, 0, 0);
+  lm::NormalEquations ne;
+  {
+    nb::gil_scoped_release release;
+    ne = lm::accumulate_normal_equations<T>(view<T>(X), yv, sw ? sw->data() : nullptr,
+                                            sw ? sw->stride(0) : 1, center, n_threads);
+  }
+  if (!lm::all_finite(ne)) return nb::none();
+  return to_dict(lm::to_fields(ne));
 }
 
-nb::dict hyperparameters_dict(const lm::FitHyperparameters& hp) {
-  nb::dict d;
-  d["cpu_macro_block"] = hp.cpu_macro_block;
-  d["cpu_grain_size"] = hp.cpu_grain_size;
-  d["cpu_max_cols_batched"] = hp.cpu_max_cols_batched;
-  return d;
+lm::NormalEquations moments(nb::dict d, bool centered) {
+  std::vector<nb::object> keep;
+  return lm::moments_from(to_state(nullptr, d, nb::none(), keep), centered);
 }
 
 }  // namespace
 
-void register_linear_model(nb::module_& m) {
-  m.def("linear_regression_fit", &linear_regression_fit<double>, "X"_a, "Y"_a,
-        "sample_weight"_a.none(), "fit_intercept"_a, "tol"_a, "n_threads"_a);
-  m.def("linear_regression_fit", &linear_regression_fit<float>, "X"_a, "Y"_a,
-        "sample_weight"_a.none(), "fit_intercept"_a, "tol"_a, "n_threads"_a);
-  m.def("ridge_fit", &ridge_fit<double>, "X"_a, "Y"_a, "sample_weight"_a.none(), "fit_intercept"_a,
+SKACCEL_BINDINGS(linear_model) {
+  m.def("fit_least_squares", &fit_least_squares<double>, "X"_a, "Y"_a, "sample_weight"_a.none(),
+        "fit_intercept"_a, "tol"_a, "n_threads"_a);
+  m.def("fit_least_squares", &fit_least_squares<float>, "X"_a, "Y"_a, "sample_weight"_a.none(),
+        "fit_intercept"_a, "tol"_a, "n_threads"_a);
+  m.def("fit_ridge", &fit_ridge<double>, "X"_a, "Y"_a, "sample_weight"_a.none(), "fit_intercept"_a,
         "alpha"_a, "solver"_a, "n_threads"_a);
-  m.def("ridge_fit", &ridge_fit<float>, "X"_a, "Y"_a, "sample_weight"_a.none(), "fit_intercept"_a,
+  m.def("fit_ridge", &fit_ridge<float>, "X"_a, "Y"_a, "sample_weight"_a.none(), "fit_intercept"_a,
         "alpha"_a, "solver"_a, "n_threads"_a);
-  m.def("linear_predict", &predict<double>, "X"_a, "coef"_a, "intercept"_a.none(), "out"_a,
-        "n_threads"_a);
-  m.def("linear_predict", &predict<float>, "X"_a, "coef"_a, "intercept"_a.none(), "out"_a,
-        "n_threads"_a);
-
-  m.def("get_linear_fit_hyperparameters",
-        []() -> nb::dict { return hyperparameters_dict(lm::get_fit_hyperparameters()); });
-  m.def("default_linear_fit_hyperparameters",
-        []() -> nb::dict { return hyperparameters_dict(lm::default_fit_hyperparameters()); });
+  m.def("normal_equations", &normal_equations<double>, "X"_a, "Y"_a.none(),
+        "sample_weight"_a.none(), "center"_a, "n_threads"_a);
+  m.def("normal_equations", &normal_equations<float>, "X"_a, "Y"_a.none(), "sample_weight"_a.none(),
+        "center"_a, "n_threads"_a);
   m.def(
-      "set_linear_fit_hyperparameters",
-      [](std::int64_t block, std::int64_t grain, std::int64_t max_cols) {
-        lm::set_fit_hyperparameters({block, grain, max_cols});
+      "merge_normal_equations",
+      [](nb::dict a, nb::dict b, bool centered) {
+        return to_dict(lm::to_fields(lm::merge(moments(a, centered), moments(b, centered))));
       },
-      "cpu_macro_block"_a, "cpu_grain_size"_a, "cpu_max_cols_batched"_a);
-  m.def("reset_linear_fit_hyperparameters", &lm::reset_fit_hyperparameters);
+      "a"_a, "b"_a, "centered"_a);
+  // {coef_ (t, p), intercept_ (t,)} in float64; alpha empty: least squares.
+  m.def(
+      "solve_normal_equations",
+      [](nb::dict state, bool centered, std::vector<double> alpha, double tol) {
+        const lm::NormalEquations ne = moments(state, centered);
+        model::Fields f;
+        {
+          nb::gil_scoped_release release;
+          f = lm::solve_moments(ne, alpha, tol);
+        }
+        return to_dict(f);
+      },
+      "moments"_a, "centered"_a, "alpha"_a, "tol"_a);
 }
 
 }  // namespace skaccel::bindings

@@ -7,7 +7,8 @@
 
 #include "skaccel/checksum.hpp"
 #include "skaccel/model_file.hpp"
-#include "skaccel/schema.hpp"
+#include "common.hpp"
+#include "skaccel/model.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -32,8 +33,8 @@ nb::list tensor_table(const mf::Header& h) {
   return out;
 }
 
-schema::FieldValue::Kind kind_from(const std::string& k) {
-  using K = schema::FieldValue::Kind;
+model::FieldValue::Kind kind_from(const std::string& k) {
+  using K = model::FieldValue::Kind;
   if (k == "tensor") return K::tensor;
   if (k == "integer") return K::integer;
   if (k == "floating") return K::floating;
@@ -45,7 +46,7 @@ schema::FieldValue::Kind kind_from(const std::string& k) {
 
 }  // namespace
 
-void register_persistence(nb::module_& m) {
+SKACCEL_BINDINGS(persistence) {
   m.def(
       "crc32c",
       [](nb::bytes data, std::uint32_t crc) { return crc32c(data.c_str(), data.size(), crc); },
@@ -81,12 +82,12 @@ void register_persistence(nb::module_& m) {
       "save_model_file",
       [](const std::string& path, const std::string& estimator, const std::string& params,
          const std::string& record, const std::string& attributes, const std::string& feature_names,
-         nb::list tensors) {
+         nb::list tensors, bool durable) {
         mf::ModelToWrite w{estimator, params, record, attributes, feature_names, {}};
-        std::vector<nb::ndarray<nb::device::cpu, nb::c_contig>> keep;
+        std::vector<nb::ndarray<nb::ro, nb::device::cpu, nb::c_contig>> keep;
         for (nb::handle item : tensors) {
           auto [name, dtype, array] = nb::cast<
-              std::tuple<std::string, std::string, nb::ndarray<nb::device::cpu, nb::c_contig>>>(
+              std::tuple<std::string, std::string, nb::ndarray<nb::ro, nb::device::cpu, nb::c_contig>>>(
               item);
           std::vector<std::int64_t> shape;
           for (size_t i = 0; i < array.ndim(); ++i)
@@ -95,10 +96,10 @@ void register_persistence(nb::module_& m) {
           keep.push_back(array);
         }
         nb::gil_scoped_release release;
-        mf::save(path, w);
+        mf::save(path, w, {durable});
       },
       "path"_a, "estimator"_a, "params"_a, "record"_a, "attributes"_a, "feature_names"_a,
-      "tensors"_a);
+      "tensors"_a, "durable"_a = false);
 
   // values: list of (name, kind, dtype, shape, integer)
   m.def(
@@ -106,9 +107,9 @@ void register_persistence(nb::module_& m) {
       [](const std::string& estimator,
          const std::vector<std::tuple<std::string, std::string, std::string,
                                       std::vector<std::int64_t>, std::int64_t>>& values) {
-        std::vector<schema::FieldValue> fields;
+        std::vector<model::FieldValue> fields;
         for (const auto& [name, kind, dtype, shape, integer] : values) {
-          schema::FieldValue f;
+          model::FieldValue f;
           f.name = name;
           f.kind = kind_from(kind);
           f.dtype = dtype;
@@ -117,7 +118,7 @@ void register_persistence(nb::module_& m) {
           f.type_name = kind;
           fields.push_back(std::move(f));
         }
-        schema::validate_state(schema::model_schema(estimator), fields);
+        model::validate_state(model::get(estimator), fields);
       },
       "estimator"_a, "values"_a);
 }

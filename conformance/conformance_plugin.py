@@ -30,24 +30,17 @@ import warnings
 import pytest
 
 import skaccel
-from skaccel._patching import _PATCHES
+from skaccel._patching import _patches, sklearn_test_modules
 
-_TEST_MODULES = (
-    "sklearn.linear_model.tests.test_base",
-    "sklearn.linear_model.tests.test_ridge",
-    "sklearn.decomposition.tests.test_pca",
-    "sklearn.decomposition.tests.test_incremental_pca",
-    "sklearn.covariance.tests.test_covariance",
-)
+# scikit-learn's test modules of every patched estimator (their ``_sklearn_tests``).
+_TEST_MODULES = tuple(sklearn_test_modules())
 _already_imported = [m for m in _TEST_MODULES if m in sys.modules]
 if _already_imported:  # they would hold scikit-learn's own classes
     raise ImportError(f"conformance_plugin must be loaded before {_already_imported} are imported")
 
 skaccel.patch_sklearn(verbose=False)
 # {(scikit-learn module, name): skaccel's class} for every estimator skaccel patches.
-_PATCHED = {
-    (module, name): getattr(importlib.import_module(ours), name) for module, name, ours in _PATCHES
-}
+_PATCHED = {(module, name): ours for module, name, ours in _patches().values()}
 
 
 def _assert_patched():

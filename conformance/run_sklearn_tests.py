@@ -4,8 +4,8 @@
     python conformance/run_sklearn_tests.py [--only-deselected] [--allow-stale]
                                             [--module MOD ...] [extra pytest args]
 
-Runs ``pytest --pyargs`` on the MODULES below
-in this process with ``conformance_plugin``
+Runs ``pytest --pyargs`` on scikit-learn's test modules of every patched estimator (each
+skaccel class names them in ``_sklearn_tests``) in this process with ``conformance_plugin``
 loaded first (it calls ``skaccel.patch_sklearn()`` before the test modules are imported)
 and one ``--deselect`` per entry of ``conformance/deselected.txt``. Prints a summary
 line and exits with pytest's status: non-zero when any test that is not deselected
@@ -25,13 +25,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DESELECT_FILE = HERE / "deselected.txt"
-MODULES = (
-    "sklearn.linear_model.tests.test_base",
-    "sklearn.linear_model.tests.test_ridge",
-    "sklearn.decomposition.tests.test_pca",
-    "sklearn.decomposition.tests.test_incremental_pca",
-    "sklearn.covariance.tests.test_covariance",
-)
+
+
+def _modules():
+    from skaccel._patching import sklearn_test_modules
+
+    return tuple(sklearn_test_modules())
 
 
 def read_deselected(path=DESELECT_FILE):
@@ -73,11 +72,12 @@ def main(argv=None):
         default=DESELECT_FILE,
         help=f"deselect file (default: {DESELECT_FILE.name} next to this script)",
     )
+    modules_available = _modules()
     parser.add_argument(
         "--module",
         action="append",
-        choices=MODULES,
-        help="run only this test module (repeatable; default: both)",
+        choices=modules_available,
+        help="run only this test module (repeatable; default: all)",
     )
     args, extra = parser.parse_known_args(argv)
 
@@ -87,7 +87,7 @@ def main(argv=None):
     import sklearn
 
     rootdir = Path(sklearn.__file__).resolve().parent.parent
-    modules = args.module or list(MODULES)
+    modules = args.module or list(modules_available)
     paths = tuple(m.replace(".", "/") + ".py::" for m in modules)
     deselected = [n for n in read_deselected(args.deselect_file) if n.startswith(paths)]
     pytest_args = [

@@ -85,21 +85,3 @@ def test_clear_errors(saved, tmp_path):
     np.save(tmp_path / "X.npy", X)
     code, log = run(damaged, tmp_path / "X.npy", "-o", tmp_path / "y.npy")
     assert code == 1 and "model file" in log
-
-
-@pytest.mark.parametrize("whiten", [False, True])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("estimator", ["PCA", "IncrementalPCA"])
-def test_pca_transform_from_cpp_is_bit_identical(
-    regression_data, tmp_path, whiten, dtype, estimator
-):
-    import skaccel.decomposition
-
-    X = regression_data[0].astype(dtype)
-    model = getattr(skaccel.decomposition, estimator)(n_components=3, whiten=whiten).fit(X)
-    skaccel.save(model, tmp_path / "pca.skm")
-    Xin = X.astype(model.components_.dtype)
-    np.save(tmp_path / "X.npy", Xin)
-    code, log = run(tmp_path / "pca.skm", tmp_path / "X.npy", "-o", tmp_path / "Z.npy")
-    assert code == 0, log
-    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), model.transform(Xin))

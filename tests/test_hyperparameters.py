@@ -15,7 +15,15 @@ def _reset():
 def test_get_set_reset():
     hp = LinearRegression.get_hyperparameters("fit")
     default = hp.to_dict()
-    assert set(default) == {"cpu_macro_block", "cpu_grain_size", "cpu_max_cols_batched"}
+    # scikit-learn-intelex's names; the last two are accepted and have no effect here.
+    assert set(default) == {
+        "cpu_macro_block",
+        "cpu_grain_size",
+        "cpu_max_cols_batched",
+        "cpu_small_rows_threshold",
+        "cpu_small_rows_max_cols_batched",
+    }
+    assert set(hp.no_effect) == {"cpu_small_rows_threshold", "cpu_small_rows_max_cols_batched"}
     hp.cpu_macro_block = 37
     assert LinearRegression.get_hyperparameters("fit").cpu_macro_block == 37
     assert Ridge.get_hyperparameters("fit").cpu_macro_block == 37  # one kernel

@@ -20,11 +20,11 @@
 #include "skaccel/json.hpp"
 #include "skaccel/linear_model.hpp"
 #include "skaccel/model_file.hpp"
-#include "skaccel/schema.hpp"
+#include "skaccel/model.hpp"
 #include "test_models.hpp"
 
 using namespace skaccel;
-using model_file::IncompatibleFormatError;
+using skaccel::IncompatibleFormatError;
 using model_file::Model;
 using test_models::InterceptKind;
 using test_models::LinearModel;

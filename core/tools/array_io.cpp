@@ -316,6 +316,10 @@ NumberStatus parse_number(std::string_view s, T& out) {
 
 template <class T>
 void append_number(std::string& out, T v) {
+  if constexpr (std::is_integral_v<T>) {
+    out += std::to_string(v);
+    return;
+  } else {
   if (std::isnan(v)) {
     out += "nan";
     return;
@@ -328,6 +332,7 @@ void append_number(std::string& out, T v) {
   const int n = std::snprintf(buf, sizeof buf, "%.*g", std::numeric_limits<T>::max_digits10,
                               static_cast<double>(v));
   out.append(buf, static_cast<std::size_t>(n));
+}
 }
 
 }  // namespace
@@ -371,6 +376,10 @@ ElementType element_type_of<float>() {
 template <>
 ElementType element_type_of<double>() {
   return ElementType::float64;
+}
+template <>
+ElementType element_type_of<std::int64_t>() {
+  return ElementType::int64;
 }
 
 // --- .npy ------------------------------------------------------------------------------
@@ -641,5 +650,8 @@ template std::string csv_text<float>(const float*, std::int64_t, std::int64_t);
 template std::string csv_text<double>(const double*, std::int64_t, std::int64_t);
 template void write_csv<float>(const std::string&, const float*, std::int64_t, std::int64_t);
 template void write_csv<double>(const std::string&, const double*, std::int64_t, std::int64_t);
+template std::string csv_text<std::int64_t>(const std::int64_t*, std::int64_t, std::int64_t);
+template void write_csv<std::int64_t>(const std::string&, const std::int64_t*, std::int64_t,
+                                       std::int64_t);
 
 }  // namespace skaccel::tools

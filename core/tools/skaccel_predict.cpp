@@ -1,11 +1,13 @@
-// skaccel-predict: predictions of a saved skaccel model for the rows of a .npy or .csv
-// file, without Python.
+// skaccel-predict: an inference method (predict, transform, ...) of a saved skaccel model
+// for the rows of a .npy or .csv file, without Python. It knows no model family: the
+// model type's registered methods (model.hpp) do the work.
 //
-//   skaccel-predict MODEL INPUT -o OUTPUT [--threads N] [--no-verify] [--no-mmap]
-//                   [--csv-header auto|yes|no]
+//   skaccel-predict MODEL INPUT -o OUTPUT [--method NAME] [--threads N] [--no-verify]
+//                   [--no-mmap] [--csv-header auto|yes|no]
 //
 // Exit status: 0 on success, 1 on an error (message on stderr), 2 on a usage error.
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -24,11 +26,13 @@ namespace {
 using skaccel::tools::CsvHeader;
 
 constexpr const char* kUsage =
-    "usage: skaccel-predict MODEL INPUT -o OUTPUT [--threads N] [--no-verify] [--no-mmap]\n"
-    "                       [--csv-header auto|yes|no]\n"
+    "usage: skaccel-predict MODEL INPUT -o OUTPUT [--method NAME] [--threads N] [--no-verify]\n"
+    "                       [--no-mmap] [--csv-header auto|yes|no]\n"
+    "       skaccel-predict MODEL --describe\n"
     "\n"
-    "Predicts with the skaccel model file MODEL for every row of INPUT and writes the\n"
-    "predictions to OUTPUT.\n"
+    "Runs an inference method of the skaccel model file MODEL (its first, e.g. predict or\n"
+    "transform, unless --method names another) on every row of INPUT and writes the\n"
+    "result to OUTPUT.\n"
     "\n"
     "  INPUT   .npy (float64, float32, int64 or int32; 2-D samples x features, or 1-D for\n"
     "          one sample; C or Fortran order) or .csv (comma-separated numbers, one\n"
@@ -36,13 +40,20 @@ constexpr const char* kUsage =
     "  OUTPUT  .npy (the model's dtype; shape (n,) for a single-output model, else\n"
     "          (n, n_outputs)) or .csv (one sample per line, values that read back exactly).\n"
     "\n"
-    "  -o, --output OUTPUT   where to write the predictions\n"
+    "  -o, --output OUTPUT   where to write the result (give it once per output of a method\n"
+    "                        with several outputs, in the order --describe lists them)\n"
+    "  --method NAME         the method to run (--describe lists the model's methods)\n"
+    "  --describe            print the model's type, dtype, features and methods, and exit\n"
     "  --threads N           threads for prediction (default: OpenMP's; -1: all cores)\n"
     "  --no-verify           skip the CRC-32C check of the model's arrays\n"
     "  --no-mmap             read the model into memory instead of mapping it\n"
     "  --csv-header MODE     auto (default): a first line without any number is a header;\n"
     "                        yes: the first line is a header; no: every line is data\n"
     "  -h, --help            show this help\n"
+    "\n"
+    "A model written by another skaccel version is served with a warning on stderr; a file\n"
+    "without a valid version record is refused, as Python refuses it. Input with NaN or\n"
+    "infinite values is an error, as in Python.\n"
     "\n"
     "Exit status: 0 on success, 1 on an error, 2 on a usage error.\n";
 
@@ -51,7 +62,9 @@ struct UsageError {
 };
 
 struct Options {
-  std::string model, input, output;
+  std::string model, input, method;
+  std::vector<std::string> outputs;
+  bool describe = false;
   bool threads_given = false;
   int threads = 0;
   bool verify = true;
@@ -91,9 +104,13 @@ Options parse_args(int argc, char** argv) {
       std::cout << kUsage;
       std::exit(0);
     } else if (a == "-o" || a == "--output") {
-      if (output_given) throw UsageError{"the output is given twice"};
-      o.output = take_value();
+      o.outputs.push_back(take_value());
       output_given = true;
+    } else if (a == "--method") {
+      o.method = take_value();
+      if (o.method.empty()) throw UsageError{"--method needs a name"};
+    } else if (a == "--describe" && !has_value) {
+      o.describe = true;
     } else if (a == "--threads") {
       const std::string v = take_value();
       char* end = nullptr;
@@ -121,25 +138,45 @@ Options parse_args(int argc, char** argv) {
       throw UsageError{"unknown option '" + std::string(argv[i]) + "'"};
     }
   }
+  if (o.describe) {
+    if (positional.size() != 1) throw UsageError{"--describe takes MODEL alone"};
+    o.model = positional[0];
+    return o;
+  }
   if (positional.size() != 2)
     throw UsageError{positional.size() < 2 ? "MODEL and INPUT are required"
                                            : "unexpected argument '" + positional[2] + "'"};
-  if (!output_given || o.output.empty())
-    throw UsageError{"the output file (-o OUTPUT) is required"};
+  if (!output_given) throw UsageError{"the output file (-o OUTPUT) is required"};
   o.model = positional[0];
   o.input = positional[1];
   namespace t = skaccel::tools;
   if (!is_array_file(t::extension(o.input)))
     throw UsageError{"INPUT must be a .npy or .csv file, got '" + o.input + "'"};
-  if (!is_array_file(t::extension(o.output)))
-    throw UsageError{"OUTPUT must be a .npy or .csv file, got '" + o.output + "'"};
+  for (const auto& out : o.outputs)
+    if (out.empty() || !is_array_file(t::extension(out)))
+      throw UsageError{"OUTPUT must be a .npy or .csv file, got '" + out + "'"};
   return o;
 }
 
 [[noreturn]] void error(const std::string& what) { throw skaccel::Error(what); }
 
 template <class T>
-void predict_file(const skaccel::model_file::Model& model, const Options& o) {
+void write_output(const std::string& path, const skaccel::model::OutputBuffer& b,
+                  bool one_dimensional) {
+  namespace t = skaccel::tools;
+  const T* values = reinterpret_cast<const T*>(b.bytes.data());
+  if (t::extension(path) == ".npy") {
+    std::vector<std::int64_t> shape{b.rows};
+    if (!one_dimensional) shape.push_back(b.cols);
+    t::write_npy(path, t::element_type_of<T>(), shape, values);
+  } else {
+    t::write_csv(path, values, b.rows, b.cols);
+  }
+}
+
+template <class T>
+void run_file(const skaccel::model_file::Model& model, const skaccel::model::Method& method,
+              const Options& o) {
   namespace t = skaccel::tools;
   const std::string in_name = "input '" + o.input + "'";
   // Storage for the input, which the view points into.
@@ -158,21 +195,48 @@ void predict_file(const skaccel::model_file::Model& model, const Options& o) {
     if (csv.rows == 0 && csv.header.empty()) csv.cols = model.n_features();
     X = skaccel::ConstMatrixView<T>::row_major(csv.values.data(), csv.rows, csv.cols);
   }
-  const std::int64_t p = model.n_features(), n_out = model.n_outputs();
+  const std::int64_t p = model.n_features();
   if (X.cols != p)
     error(in_name + (one_dimensional ? " is one sample (1-D) of " : " has ") +
           std::to_string(X.cols) + (one_dimensional ? " features" : " features per sample") +
           ", but the model expects " + std::to_string(p));
-  std::vector<T> out(static_cast<std::size_t>(X.rows * n_out));
+  // As scikit-learn's input validation: NaN or infinity is an error, not a prediction.
+  for (std::int64_t i = 0; i < X.rows; ++i)
+    for (std::int64_t j = 0; j < X.cols; ++j)
+      if (!std::isfinite(X(i, j)))
+        error(in_name + " contains NaN or infinity (sample " + std::to_string(i) + ", feature " +
+              std::to_string(j) + ")");
+  if (o.outputs.size() != method.outputs.size())
+    throw UsageError{model.type().name + "." + method.name + " writes " +
+                     std::to_string(method.outputs.size()) + " output(s); give -o once for each"};
   const int threads =
       o.threads_given ? skaccel::resolve_n_threads(o.threads, true) : skaccel::default_n_threads();
-  model.predict<T>(X, skaccel::MatrixView<T>::row_major(out.data(), X.rows, n_out), threads);
-  if (t::extension(o.output) == ".npy") {
-    std::vector<std::int64_t> shape{X.rows};
-    if (!model.single_output()) shape.push_back(n_out);
-    t::write_npy(o.output, t::element_type_of<T>(), shape, out.data());
-  } else {
-    t::write_csv(o.output, out.data(), X.rows, n_out);
+  const auto outputs = model.run(method.name, skaccel::model::AnyMatrix::of(X), threads);
+  const bool flat = method.one_dimensional(model.state());
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    if (outputs[k].dtype == skaccel::model::ScalarType::int64)
+      write_output<std::int64_t>(o.outputs[k], outputs[k], flat);
+    else
+      write_output<T>(o.outputs[k], outputs[k], flat);
+  }
+}
+
+void describe(const skaccel::model_file::Model& model) {
+  const auto& type = model.type();
+  std::cout << "model type: " << type.name << " (" << type.family << ")\n"
+            << "dtype:      " << model.dtype() << "\n"
+            << "n_features: " << model.n_features() << "\n"
+            << "methods:   " << (type.methods.empty() ? " none (a model of statistics)" : "")
+            << "\n";
+  for (const auto& m : type.methods) {
+    std::cout << "  " << m.name << ": " << m.doc << "; outputs";
+    for (const auto& out : m.outputs)
+      std::cout << " " << out.name << " ("
+                << (out.type == skaccel::model::OutputType::int64 ? "int64" : model.dtype())
+                << (m.one_dimensional(model.state()) ? ", n" : ", n x " +
+                                                                   std::to_string(m.columns(model.state())))
+                << ")";
+    std::cout << "\n";
   }
 }
 
@@ -185,13 +249,19 @@ int run(const Options& o) {
       error("cannot load model '" + o.model + "': " + e.what());
     }
   }();
+  const auto findings = skaccel::model_file::check_record(model.header());
+  if (!findings.error.empty()) error("cannot load model '" + o.model + "': " + findings.error);
+  for (const auto& w : findings.warnings) std::cerr << "skaccel-predict: warning: " << w << "\n";
+  if (o.describe) {
+    describe(model);
+    return 0;
+  }
+  const skaccel::model::Method& method = model.method(o.method);
   const std::string dtype = model.dtype();
   if (dtype == "float64")
-    predict_file<double>(model, o);
-  else if (dtype == "float32")
-    predict_file<float>(model, o);
+    run_file<double>(model, method, o);
   else
-    error("model '" + o.model + "' has the unsupported dtype " + dtype);
+    run_file<float>(model, method, o);
   return 0;
 }
 
@@ -202,8 +272,8 @@ int main(int argc, char** argv) {
     return run(parse_args(argc, argv));
   } catch (const UsageError& e) {
     std::cerr << "skaccel-predict: " << e.what << "\n"
-              << "usage: skaccel-predict MODEL INPUT -o OUTPUT [--threads N] [--no-verify] "
-                 "[--no-mmap] (--help for more)\n";
+              << "usage: skaccel-predict MODEL INPUT -o OUTPUT [--method NAME] [--threads N] "
+                 "[--no-verify] [--no-mmap] (--help for more)\n";
     return 2;
   } catch (const skaccel::Error& e) {
     std::cerr << "skaccel-predict: error: " << e.what() << "\n";

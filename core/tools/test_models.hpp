@@ -12,6 +12,7 @@
 
 #include "skaccel/json.hpp"
 #include "skaccel/model_file.hpp"
+#include "skaccel/version.hpp"
 
 namespace skaccel::test_models {
 
@@ -87,7 +88,10 @@ template <class T>
 model_file::ModelToWrite to_write(const LinearModel<T>& m) {
   model_file::ModelToWrite w;
   w.estimator = m.estimator;
-  w.record_json = "{\"skaccel\":\"test\",\"format_version\":\"1.0\"}";
+  // A complete version record of this build (skaccel-predict refuses files without one).
+  w.record_json = std::string("{\"skaccel\":\"") + kVersion + "\",\"format_version\":\"" +
+                  std::to_string(kFormatMajor) + "." + std::to_string(kFormatMinor) +
+                  "\",\"sklearn\":\"unknown\",\"python\":\"unknown\"}";
   std::string attributes = "{\"n_features_in_\":" + std::to_string(m.n_features);
   if (m.estimator == "LinearRegression") {
     w.params_json = "{\"fit_intercept\":true,\"copy_X\":true,\"n_jobs\":null,\"positive\":false}";

@@ -10,13 +10,17 @@ from ._config import config_context, get_config, set_config
 from ._model_file import load, save
 from ._patching import (
     get_patch_names,
+    is_patched_instance,
     patch_sklearn,
     sklearn_is_patched,
     unpatch_sklearn,
 )
 from ._persistence import FORMAT_VERSION, version_record
+from ._threadpool import register as _register_threadpool
 
-__version__ = _core.__version__
+__version__: str = _core.__version__
+
+_register_threadpool()
 
 __all__ = [
     "FORMAT_VERSION",
@@ -24,6 +28,7 @@ __all__ = [
     "config_context",
     "get_config",
     "get_patch_names",
+    "is_patched_instance",
     "load",
     "patch_sklearn",
     "save",

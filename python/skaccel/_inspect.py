@@ -2,20 +2,48 @@
 will load here -- without loading it.
 
 A pickle is parsed by the pickle opcode machine with every global it names replaced by
-an inert placeholder class: nothing is imported and no code from the file runs.
+an inert placeholder class: nothing is imported and no code from the file runs. A pickle
+is only reported loadable when every global it names is on an allow-list: the skaccel
+class of a registered model type and what NumPy and ``copyreg`` need to rebuild arrays
+and objects. Any other global (``os.system``, ``builtins.eval``, a user's class, ...) is
+a callable that ``pickle.load`` would import and may call: the report names it, and the
+pickle does not load here "safely".
 """
+
+from __future__ import annotations
 
 import json
 import os
 import pickle
+import stat
 
 from . import _core
-from ._model_file import _format_text, _read_header, _registered_class
-from ._persistence import _SCHEMAS, RECORD_KEY, describe_field, policy_findings
+from ._model_file import _format_text, _read_header
+from ._persistence import RECORD_KEY, _dtype_name, describe_field, policy_findings
+from ._registry import MODEL_TYPES, estimator_class
 from .exceptions import CorruptModelError, IncompatibleModelError
 
 MAGIC = b"\x89SKM\r\n\x1a\n"
 _RECONSTRUCTORS = ("copyreg._reconstructor", "copy_reg._reconstructor")
+# The globals a skaccel estimator's pickle may name, besides its own class: what NumPy
+# and copyreg use to rebuild arrays, dtypes, scalars and plain objects.
+_SAFE_GLOBALS = frozenset(
+    {
+        "copyreg._reconstructor",
+        "copy_reg._reconstructor",
+        "builtins.object",
+        "__builtin__.object",
+        "_codecs.encode",  # bytes in protocols 0-2
+        "numpy.ndarray",
+        "numpy.dtype",
+        "numpy.core.multiarray._reconstruct",
+        "numpy._core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer",
+        "numpy._core.numeric._frombuffer",
+    }
+)
 
 
 class _Placeholder:
@@ -36,8 +64,13 @@ class _Placeholder:
 
 
 class _InertUnpickler(pickle.Unpickler):
+    def __init__(self, f):
+        super().__init__(f)
+        self.globals: list[str] = []
+
     def find_class(self, module, name):
-        return type(name, (_Placeholder,), {"_module": module, "_name": name})
+        self.globals.append(f"{module}.{name}")
+        return type(str(name), (_Placeholder,), {"_module": module, "_name": name})
 
     def persistent_load(self, pid):
         raise pickle.UnpicklingError("persistent ids are not supported")
@@ -48,28 +81,34 @@ def _placeholder_value(value):
     if not isinstance(value, _Placeholder):
         return None
     path = type(value).path()
-    if path.endswith("multiarray._reconstruct") and isinstance(value.state, tuple):
-        _, shape, dtype, *_ = value.state
-        return _dtype_name(dtype), list(shape)
-    if path.endswith("multiarray.scalar") and value.args:
-        return _dtype_name(value.args[0]), []
-    if path.endswith("numeric._frombuffer") and len(value.args) >= 3:  # protocol 5
-        return _dtype_name(value.args[1]), list(value.args[2])
+    try:
+        if path.endswith("multiarray._reconstruct") and isinstance(value.state, tuple):
+            _, shape, dtype, *_ = value.state
+            return _dtype_text(dtype), [int(d) for d in shape]
+        if path.endswith("multiarray.scalar") and value.args:
+            return _dtype_text(value.args[0]), []
+        if path.endswith("numeric._frombuffer") and len(value.args) >= 3:  # protocol 5
+            return _dtype_text(value.args[1]), [int(d) for d in value.args[2]]
+    except (TypeError, ValueError):
+        return "unknown", []
     return None
 
 
-def _dtype_name(dtype):
+def _dtype_text(dtype):
     if isinstance(dtype, _Placeholder) and dtype.args and isinstance(dtype.args[0], str):
         import numpy as np
 
-        return np.dtype(dtype.args[0]).name  # e.g. "f8" -> "float64"
+        try:
+            return _dtype_name(np.dtype(dtype.args[0]))  # e.g. "f8" -> "float64"
+        except (TypeError, ValueError):
+            return "unknown"
     return "unknown"
 
 
 def _describe_state(name, state):
     fields, values = [], []
-    for field in _SCHEMAS[name]["fields"]:
-        key = field["name"]
+    for field in MODEL_TYPES[name].fields:
+        key = field.name
         if key not in state:
             continue
         value = state[key]
@@ -88,7 +127,8 @@ def inspect_pickle(path):
     report = {"path": os.fspath(path), "kind": "pickle", "loads": False, "problems": []}
     try:
         with open(path, "rb") as f:
-            obj = _InertUnpickler(f).load()
+            unpickler = _InertUnpickler(f)
+            obj = unpickler.load()
     except Exception as exc:  # noqa: BLE001 - any parse failure is the finding
         report["problems"].append(f"cannot parse the pickle: {type(exc).__name__}: {exc}")
         return report
@@ -103,13 +143,26 @@ def inspect_pickle(path):
         return report
     report["class"] = cls_placeholder.path()
     name = cls_placeholder._name
-    state = obj.state if isinstance(obj.state, dict) else {}
-    record = state.get(RECORD_KEY)
-    report["record"] = record
-    cls = _registered_class(name)
+    cls = None
+    if name in MODEL_TYPES:
+        try:
+            cls = estimator_class(name)
+        except LookupError:
+            cls = None
     if cls is None or f"{cls.__module__}.{cls.__name__}" != report["class"]:
         report["problems"].append(f"{report['class']} is not a skaccel model type")
         return report
+    unsafe = sorted(set(unpickler.globals) - _SAFE_GLOBALS - {report["class"]})
+    if unsafe:
+        report["problems"].append(
+            "the pickle names globals that pickle.load would import and may call, so "
+            f"loading it can run code: {', '.join(unsafe)}"
+        )
+        report["unsafe_globals"] = unsafe
+        return report
+    state = obj.state if isinstance(obj.state, dict) else {}
+    record = state.get(RECORD_KEY)
+    report["record"] = record
     fields, values = _describe_state(name, state)
     report["attributes"] = fields
     _judge(report, record, name, values)
@@ -125,13 +178,14 @@ def inspect_model_file(path):
         report["problems"].append(str(exc))
         return report
     name = header["estimator"]
-    report["class"] = f"{_SCHEMAS[name]['module']}.{name}"
-    report["record"] = header.get("record")
-    report["format"] = header.get("record", {}).get("format_version")
+    report["class"] = f"skaccel.{MODEL_TYPES[name].family}.{estimator_class(name).__name__}"
+    record = header.get("record")
+    report["record"] = record
+    report["format"] = record.get("format_version") if isinstance(record, dict) else None
     report["attributes"] = [
         (t["name"], "tensor", t["dtype"], t["shape"], t["nbytes"]) for t in table
     ] + [(k, *describe_field(v)) for k, v in header.get("attributes", {}).items()]
-    _judge(report, report["record"], name, [])
+    _judge(report, record, name, [])
     return report
 
 
@@ -151,10 +205,31 @@ def _judge(report, record, name, values):
 
 
 def inspect(path):
-    """A report (dict) on the model file or skaccel pickle at ``path``."""
-    with open(path, "rb") as f:
-        is_model_file = f.read(len(MAGIC)) == MAGIC
-    return inspect_model_file(path) if is_model_file else inspect_pickle(path)
+    """A report (dict) on the model file or skaccel pickle at ``path``; never raises for
+    a missing, unreadable or special file (the report says why)."""
+    report = {"path": os.fspath(path), "kind": "unknown", "loads": False, "problems": []}
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        report["problems"].append(f"cannot open: {exc.strerror or exc}")
+        return report
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
+            report["problems"].append(f"is {what}, not a file")
+            return report
+        magic = os.read(fd, len(MAGIC))
+    except OSError as exc:
+        report["problems"].append(f"cannot read: {exc.strerror or exc}")
+        return report
+    finally:
+        os.close(fd)
+    try:
+        return inspect_model_file(path) if magic == MAGIC else inspect_pickle(path)
+    except Exception as exc:  # noqa: BLE001 - a report, never a traceback
+        report["problems"].append(f"cannot inspect: {type(exc).__name__}: {exc}")
+        return report
 
 
 def format_report(report):

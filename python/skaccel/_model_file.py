@@ -5,7 +5,6 @@ arrays; nothing named in the file is imported or called. The core validates the 
 (layout, checksums, schema); this module maps the tensors into NumPy arrays.
 """
 
-import importlib
 import json
 import os
 
@@ -13,22 +12,37 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._persistence import _SCHEMAS, check_record, version_record
+from ._persistence import check_record, version_record
+from ._registry import MODEL_TYPES, estimator_class
 from .exceptions import CorruptModelError, IncompatibleModelError
 
 __all__ = ["load", "save"]
 
 _PREFIX = 24
+_TENSOR_DTYPES = ("float32", "float64", "int32", "int64")
 
 
-def _registered_class(name):
-    schema = _SCHEMAS.get(name)
-    if schema is None:
-        return None
-    return getattr(importlib.import_module(schema["module"]), name)
+def _host_array(value):
+    """A NumPy array of any namespace's array (torch, array-api-strict; from a GPU too)."""
+    if isinstance(value, np.ndarray | np.generic):
+        return np.asarray(value)
+    try:
+        return np.from_dlpack(value)
+    except (AttributeError, BufferError, RuntimeError, TypeError, ValueError):
+        from sklearn.utils._array_api import _convert_to_numpy, get_namespace
+
+        return _convert_to_numpy(value, get_namespace(value)[0])
+
+
+def _is_array(value):
+    return isinstance(value, np.ndarray | np.generic) or (
+        hasattr(value, "__array_namespace__") and hasattr(value, "shape")
+    )
 
 
 def _json_param(name, value):
+    if isinstance(value, float) and not np.isfinite(value):
+        raise ValueError(f"cannot save parameter {name}={value!r} in a model file (not finite)")
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, np.generic):
@@ -47,29 +61,49 @@ def _json_param(name, value):
     )
 
 
-def save(model, path):
+def save(model, path, *, durable=False):
     """Save a fitted skaccel estimator to a model file.
 
     Parameters
     ----------
     model : estimator
-        A fitted estimator of a registered skaccel type (``skaccel.linear_model``,
-        ``skaccel.covariance``, ``skaccel.basic_statistics``, ...).
+        A fitted estimator of a registered skaccel model type (``skaccel.linear_model``,
+        ``skaccel.covariance``, ...), or of a subclass of one: the file records the model
+        type, and :func:`load` gives back the skaccel class (or ``cls``).
     path : str or os.PathLike
-        Destination; written atomically (a temporary file renamed into place).
+        Destination. The file is written whole to a new temporary file in the same
+        directory, then renamed over ``path``: the old file stays intact until the new one
+        is complete, and is still intact if the save fails (a full disk, a file-size
+        limit, a signal); readers see the old file or the new one, never none. A symbolic
+        link at ``path`` is followed: the file it points to is replaced, the link kept.
+        A directory, FIFO or other non-regular file at ``path`` is refused.
+    durable : bool, default=False
+        Also flush the file and its directory to the disk (``fsync``) before returning, so
+        that the new model survives a power failure. This costs a full write-back of the
+        file to the device.
+
+    Raises
+    ------
+    OSError
+        For every file-system failure, of the subclass its errno selects
+        (``FileNotFoundError`` for a missing directory, ``IsADirectoryError``, ...), with
+        ``filename`` set. Nothing is left behind.
     """
-    name = type(model).__name__
-    cls = _registered_class(name)
-    if cls is None or type(model) is not cls:
+    model_type = getattr(type(model), "_model_type", None)
+    if model_type not in MODEL_TYPES:
         raise TypeError(
-            f"{type(model).__module__}.{name} is not a skaccel model type that model files "
-            f"hold; registered: {sorted(_SCHEMAS)}"
+            f"{type(model).__module__}.{type(model).__name__} is not a skaccel model type "
+            f"that model files hold; registered: {sorted(MODEL_TYPES)}"
         )
+    if isinstance(path, str | bytes) or hasattr(path, "__fspath__"):
+        path = os.fsdecode(os.fspath(path))
+    else:
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     check_is_fitted(model)
     params = {k: _json_param(k, v) for k, v in model.get_params(deep=False).items()}
     attributes, tensors, feature_names = {}, [], None
-    for field in _SCHEMAS[name]["fields"]:
-        key = field["name"]
+    for field in MODEL_TYPES[model_type].fields:
+        key = field.name
         if key not in model.__dict__:
             continue
         value = model.__dict__[key]
@@ -79,19 +113,30 @@ def save(model, path):
             # An integer scalar (e.g. PCA's n_components_ from np.searchsorted) is an
             # integer attribute, as the pickle validator sees it; not a 0-d tensor.
             attributes[key] = int(value)
-        elif isinstance(value, np.ndarray | np.generic) and value.dtype.kind in "iuf":
-            array = np.asarray(value, dtype=value.dtype.newbyteorder("<"), order="C")
+        elif _is_array(value):
+            array = _host_array(value)
+            if array.dtype.name not in _TENSOR_DTYPES:
+                raise ValueError(
+                    f"cannot save {type(model).__name__}.{key} of dtype {array.dtype} in a "
+                    f"model file, which holds {', '.join(_TENSOR_DTYPES)} arrays (pickle it)"
+                )
+            array = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
             tensors.append((key, array.dtype.name, array))
         else:
             attributes[key] = value  # int, float, str or None: JSON as they are
+    try:
+        attributes_json = json.dumps(attributes, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot save {type(model).__name__}: {exc}") from None
     _core.save_model_file(
-        os.fspath(path),
-        name,
+        path,
+        model_type,
         json.dumps(params, allow_nan=False),
         json.dumps(version_record()),
-        json.dumps(attributes, allow_nan=False),
+        attributes_json,
         json.dumps(feature_names),
         tensors,
+        durable=bool(durable),
     )
 
 
@@ -118,7 +163,30 @@ def _format_text():
     return "{}.{}".format(*_core.FORMAT_VERSION)
 
 
-def load(path, mmap=False, verify=None):
+def _open_regular(path):
+    """The file at ``path`` opened for reading; a FIFO, socket or device is refused at
+    once (never blocking), a directory with IsADirectoryError."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a directory, not a model file", os.fsdecode(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(
+                22,
+                "is not a regular file (a FIFO, socket or device), not a model file",
+                os.fsdecode(path),
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def load(path, mmap=False, verify=True, cls=None):
     """Load a model file written by :func:`save`.
 
     Parameters
@@ -126,24 +194,31 @@ def load(path, mmap=False, verify=None):
     path : str or os.PathLike
     mmap : bool, default=False
         Map the file read-only: the fitted arrays are read-only views of the mapping
-        (no copy; load time does not grow with the model). Keep the file in place while
-        the model is in use.
-    verify : bool, default=None
-        Check every tensor's CRC-32C. Defaults to True for a plain load and False with
-        ``mmap=True`` (which then stays O(1)); the header is always verified.
+        (no copy: load time and memory do not grow with the model, and processes that
+        map one file share its pages). Keep the file in place while the model is in use;
+        replace it by renaming a new file over it (as :func:`save` does), never by
+        rewriting it in place (``cp new.skm model.skm``).
+    verify : bool, default=True
+        Check every tensor's CRC-32C, which reads the whole file once. ``verify=False``
+        skips that, making a mapped load O(1); the header is always verified.
+    cls : type, default=None
+        The class to build: the model type's skaccel class, or a subclass of it (a user's
+        subclass whose model was saved). None: the skaccel class.
 
     Returns
     -------
     model : estimator
         A fitted skaccel estimator. The compatibility policy applies as for pickles.
     """
-    if verify is None:
-        verify = not mmap
-    with open(path, "rb") as f:
+    with _open_regular(path) as f:
         header, table = _read_header(f, path)
         name = header["estimator"]
         check_record(header.get("record"), name)
-        cls = _registered_class(name)  # the core already refused unregistered names
+        base = estimator_class(name)  # the core already refused unregistered names
+        if cls is None:
+            cls = base
+        elif not (isinstance(cls, type) and issubclass(cls, base)):
+            raise TypeError(f"{path}: the model is a {name}; cls={cls!r} is not a subclass of it")
         arrays = {}
         if mmap:
             mapped = np.memmap(f, dtype=np.uint8, mode="r")
@@ -172,8 +247,9 @@ def load(path, mmap=False, verify=None):
     model = cls()
     known = model.get_params(deep=False)
     model.set_params(**{k: v for k, v in header.get("params", {}).items() if k in known})
+    declared = MODEL_TYPES[name].field_names
     for key, value in header.get("attributes", {}).items():
-        if any(field["name"] == key for field in _SCHEMAS[name]["fields"]):
+        if key in declared:
             setattr(model, key, value)
     for key, array in arrays.items():
         setattr(model, key, array[()] if array.ndim == 0 else array)

@@ -1,14 +1,14 @@
-"""Pickle state of skaccel estimators: the declared fitted state plus a version record.
+"""The version record every saved model carries, the compatibility policy applied on
+load, and the check of a fitted state against its model type's declaration.
 
-The state is the estimator's own attribute dictionary (so protocol 5 sends NumPy arrays
-out of band and joblib can memory-map them) with one extra entry, the version record.
-Loading applies the compatibility policy (README, "Compatibility policy") and checks the
-fitted attributes against the model type's declared schema from the C++ core.
+Used by pickling (skaccel.base), model files (skaccel._model_file) and
+``skaccel inspect``.
 """
 
 import functools
 import inspect
 import platform
+import re
 import warnings
 
 import numpy as np
@@ -19,8 +19,6 @@ from .exceptions import CorruptModelError, IncompatibleModelError, SkaccelVersio
 
 RECORD_KEY = "_skaccel_record"
 FORMAT_VERSION = "{}.{}".format(*_core.FORMAT_VERSION)
-
-_SCHEMAS = {s["estimator"]: s for s in _core.model_schemas()}
 
 
 def version_record():
@@ -42,20 +40,21 @@ def _process_record():
     }
 
 
+_FORMAT = re.compile(r"(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})")
+
+
 def _parse_format(text):
-    try:
-        major, minor = (int(part) for part in str(text).split("."))
-    except (TypeError, ValueError):
-        raise CorruptModelError(f"invalid model-format version {text!r}") from None
-    return major, minor
+    match = _FORMAT.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise CorruptModelError(f"invalid model-format version {text!r}")
+    return int(match.group(1)), int(match.group(2))
 
 
 def _python_minor(text):
-    parts = str(text).split(".")
-    try:
-        return int(parts[0]), int(parts[1])
-    except (IndexError, ValueError):
-        raise CorruptModelError(f"invalid Python version {text!r}") from None
+    match = re.match(r"([0-9]+)\.([0-9]+)", text) if isinstance(text, str) else None
+    if match is None:
+        raise CorruptModelError(f"invalid Python version {text!r}")
+    return int(match.group(1)), int(match.group(2))
 
 
 def policy_findings(record, estimator_name):
@@ -74,6 +73,15 @@ def policy_findings(record, estimator_name):
     if missing:
         return CorruptModelError(
             f"{estimator_name}: the version record lacks {sorted(missing)}"
+        ), []
+    not_str = sorted(
+        k
+        for k in ("skaccel", "format_version", "sklearn", "python")
+        if not isinstance(record[k], str)
+    )
+    if not_str:
+        return CorruptModelError(
+            f"{estimator_name}: the version record's {not_str} are not strings"
         ), []
     try:
         saved = _parse_format(record["format_version"])
@@ -121,68 +129,84 @@ def check_record(record, estimator_name):
         warnings.warn(warning, stacklevel=4)
 
 
+_ARRAY_DTYPES = (
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "bool",
+    "complex64",
+    "complex128",
+)
+
+
+def _dtype_name(dtype):
+    """The NumPy-style name of any namespace's dtype ("float64" for torch.float64)."""
+    name = getattr(dtype, "name", None)
+    if isinstance(name, str) and name in _ARRAY_DTYPES:
+        return name
+    text = str(dtype).rsplit(".", 1)[-1]
+    return text if text in _ARRAY_DTYPES else str(dtype)
+
+
 def describe_field(value):
     """(kind, dtype, shape, integer) of one attribute value, as the core's validator
-    (schema::validate_state) sees it."""
+    (model::validate_state) sees it. Arrays of any array-API namespace (NumPy, torch,
+    array-api-strict, ...) are described through the standard's ``dtype`` and ``shape``;
+    a NumPy float scalar (``np.float64``) is a 0-d array, a Python float a float, and
+    integers of any kind are integers."""
     if value is None:
         return "null", "", [], 0
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "other", "", [], 0
     if isinstance(value, int | np.integer):
         return "integer", "", [], int(value) if -(2**63) <= int(value) < 2**63 else -1
-    if isinstance(value, float):
-        return "floating", "", [], 0
-    if isinstance(value, str):
-        return "string", "", [], 0
     if isinstance(value, np.ndarray | np.generic):
         if value.dtype.kind in "OUS":
             return "string_array", "", list(np.shape(value)), 0
         return "tensor", value.dtype.name, list(np.shape(value)), 0
+    if isinstance(value, float):
+        return "floating", "", [], 0
+    if isinstance(value, str):
+        return "string", "", [], 0
+    if hasattr(value, "__array_namespace__") and hasattr(value, "shape"):
+        try:
+            shape = [int(d) for d in value.shape]
+        except TypeError:  # an unknown (lazy) dimension
+            return type(value).__name__, "", [], 0
+        return "tensor", _dtype_name(value.dtype), shape, 0
     return type(value).__name__, "", [], 0
 
 
-def validate_fitted_state(estimator_name, state):
-    """Check the fitted attributes in ``state`` against the model type's declared
-    schema (the core's validator, shared with the model-file reader)."""
-    if estimator_name not in _SCHEMAS:
-        return
+def validate_fitted_state(model_type, state):
+    """Check the fitted attributes in ``state`` against the declaration of ``model_type``
+    (the core's validator, shared with the model-file reader)."""
+    from ._registry import MODEL_TYPES
+
+    info = MODEL_TYPES.get(model_type)
+    if info is None:
+        raise CorruptModelError(f"{model_type!r} is not a registered skaccel model type")
     values = [
-        (field["name"], *describe_field(state[field["name"]]))
-        for field in _SCHEMAS[estimator_name]["fields"]
-        if field["name"] in state
+        (field.name, *describe_field(state[field.name]))
+        for field in info.fields
+        if field.name in state
     ]
     try:
-        _core.validate_state(estimator_name, values)
+        _core.validate_state(model_type, values)
     except _core.FormatError as exc:
         raise CorruptModelError(str(exc)) from None
 
 
-class PersistenceMixin:
-    """Pickling with a version record, policy checks on load and schema validation."""
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_sklearn_version", None)
-        state[RECORD_KEY] = version_record()
-        return state
-
-    def __setstate__(self, state):
-        name = type(self).__name__
-        if not isinstance(state, dict):
-            raise CorruptModelError(f"{name}: expected a dict state, got {type(state).__name__}")
-        state = dict(state)
-        record = state.pop(RECORD_KEY, None)
-        check_record(record, name)
-        validate_fitted_state(name, state)
-        # Hyperparameters added to scikit-learn after the model was saved get their
-        # class defaults, so later code never meets an AttributeError.
-        for param, default in _constructor_defaults(type(self)).items():
-            state.setdefault(param, default)
-        self.__dict__.update(state)
-
-
 @functools.cache
-def _constructor_defaults(cls):
+def constructor_defaults(cls):
+    """{parameter: default} of ``cls.__init__``."""
     signature = inspect.signature(cls.__init__)
     return {
         p.name: p.default

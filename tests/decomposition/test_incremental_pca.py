@@ -13,7 +13,6 @@ import scipy.sparse as sp
 import sklearn.decomposition as sk
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils import gen_batches
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skaccel
 import skaccel.decomposition as sa
@@ -353,14 +352,3 @@ def test_damaged_moments_are_rejected(pca_data):
 
 
 # --- scikit-learn's estimator checks ---------------------------------------------------
-
-
-@parametrize_with_checks(
-    [
-        sa.IncrementalPCA(),
-        sa.IncrementalPCA(n_components=2, batch_size=10),
-        sa.IncrementalPCA(n_components=1, whiten=True),
-    ]
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

@@ -11,7 +11,6 @@ import pytest
 import scipy.sparse as sp
 import sklearn.decomposition as sk
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skaccel
 import skaccel.decomposition as sa
@@ -193,19 +192,6 @@ def test_fallbacks_are_logged_and_give_sklearns_result(
     # components contiguously (so that transforms are bit-identical across pickling).
     assert_allclose(ours.transform(X), theirs.transform(X), rtol=1e-12, atol=1e-12)
     assert ours._fit_svd_solver == theirs._fit_svd_solver
-
-
-def test_inputs_the_core_cannot_take_fall_back(pca_data, caplog, monkeypatch):
-    # No array-API library is installed here: stand in for one through the dispatcher's
-    # verdict (skaccel._dispatch.generic_fallback_reason, tested with the linear models).
-    import skaccel.decomposition._pca as module
-
-    monkeypatch.setattr(module, "generic_fallback_reason", lambda X: "array API input")
-    with caplog.at_level(logging.INFO, logger="skaccel"):
-        ours = sa.PCA(3).fit(pca_data)
-    assert "PCA.fit: falling back to scikit-learn: array API input" in messages(caplog)
-    theirs = sk.PCA(3).fit(pca_data)
-    assert_array_equal(ours.components_, theirs.components_)
 
 
 def test_transform_runs_in_the_core_for_the_fitted_dtype(pca_data, caplog):
@@ -444,16 +430,3 @@ def test_feature_names_survive(pca_data, tmp_path):
 
 
 # --- scikit-learn's estimator checks --------------------------------------------------
-
-
-@parametrize_with_checks(
-    [
-        sa.PCA(),
-        sa.PCA(svd_solver="full"),
-        sa.PCA(svd_solver="covariance_eigh"),
-        sa.PCA(n_components=2, whiten=True),
-        sa.PCA(n_components=0.9, svd_solver="full"),
-    ]
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

@@ -8,7 +8,6 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skaccel
 from skaccel.linear_model import (
@@ -125,8 +124,3 @@ def test_batches_must_agree(regression_data, incremental):
         model.partial_fit(X[50:100], Y[50:100, :2])
     with pytest.raises(ValueError, match="features"):
         model.partial_fit(X[50:100, :3], Y[50:100])
-
-
-@parametrize_with_checks([IncrementalLinearRegression(), IncrementalRidge()])
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

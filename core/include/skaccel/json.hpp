@@ -11,12 +11,6 @@
 
 namespace skaccel {
 
-// The bytes are not a well-formed model file (or JSON document).
-class FormatError : public Error {
- public:
-  using Error::Error;
-};
-
 struct Json {
   enum class Type { null, boolean, number, string, array, object };
   Type type = Type::null;

@@ -5,9 +5,12 @@
 // the centred cross-product XᵀWX and XᵀWy -- in one blocked, parallel pass, then solves
 // a small p×p system. Statistics are accumulated in double whatever the input dtype.
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "skaccel/matrix.hpp"
+#include "skaccel/model.hpp"
 
 namespace skaccel::linear_model {
 
@@ -72,13 +75,56 @@ struct Solution {
 Solution solve_least_squares(const NormalEquations& ne, double tol);
 
 // Ridge: (XᵀWX + αI) β = XᵀWy, with one α or one per target.
-// Cholesky: throws NumericalError if the system is not positive definite (α = 0 on
-// rank-deficient data), so the caller can switch solver as scikit-learn does.
-// Eigen: the same solution through the eigendecomposition (scikit-learn's "svd" solver
+// cholesky: throws NumericalError if the system is not positive definite (α = 0 on
+// rank-deficient data).
+// eigen: the same solution through the eigendecomposition (scikit-learn's "svd" solver
 // in exact arithmetic), valid for any α ≥ 0 (minimum norm when α = 0).
-enum class RidgeSolver { cholesky, eigen };
+// cholesky_or_eigen: Cholesky, switching to eigen where Cholesky fails, as scikit-learn
+// switches from "cholesky" to "svd" (Solution::used_cholesky tells which ran).
+enum class RidgeSolver { cholesky, eigen, cholesky_or_eigen };
 Solution solve_ridge(const NormalEquations& ne, const std::vector<double>& alpha,
                      RidgeSolver solver);
+
+// --- fits that return their model's fields, by declared name ---------------------------
+
+// The names under which the running moments are declared (incremental model types store
+// them) and exchanged with Python.
+namespace moment_fields {
+inline constexpr const char* n_samples = "n_samples_seen_";
+inline constexpr const char* weight_sum = "_weight_sum";
+inline constexpr const char* x_mean = "_x_mean";
+inline constexpr const char* y_mean = "_y_mean";
+inline constexpr const char* gram = "_gram";
+inline constexpr const char* xty = "_xty";
+}  // namespace moment_fields
+
+// The moments as fields (float64 arrays; n_samples_seen_ an integer, _weight_sum a float);
+// _y_mean and _xty only when there are targets.
+model::Fields to_fields(const NormalEquations& ne);
+// The moments held by a state's fields (as to_fields() writes them; without _y_mean and
+// _xty: no targets). InvalidArgument when they are missing or inconsistent.
+NormalEquations moments_from(const model::State& state, bool centered);
+
+// LinearRegression's fit: coef_ (t×p), intercept_ (t), singular_ (min(n, p)) in T, rank_.
+// nullopt when the statistics are not finite (NaN/inf in the input, or overflow).
+template <class T>
+std::optional<model::Fields> fit_least_squares(ConstMatrixView<T> X, ConstMatrixView<T> Y,
+                                               const T* sample_weight,
+                                               std::int64_t sample_weight_stride,
+                                               bool fit_intercept, double tol, int n_threads);
+
+// Ridge's fit: coef_ (t×p), intercept_ (t) in T, solver_ ("cholesky" or "svd", the name of
+// the solver that ran, as scikit-learn reports it). nullopt as above.
+template <class T>
+std::optional<model::Fields> fit_ridge(ConstMatrixView<T> X, ConstMatrixView<T> Y,
+                                       const T* sample_weight, std::int64_t sample_weight_stride,
+                                       bool fit_intercept, const std::vector<double>& alpha,
+                                       RidgeSolver solver, int n_threads);
+
+// The least-squares (alpha empty) or ridge solution of accumulated moments: coef_ (t×p)
+// and intercept_ (t), float64. Ridge switches from Cholesky to eigen where needed.
+model::Fields solve_moments(const NormalEquations& ne, const std::vector<double>& alpha,
+                            double tol);
 
 // out (n×t) = X (n×p) · coefᵀ (coef: t×p) + intercept (t, or nullptr for zero).
 template <class T>

@@ -1,14 +1,17 @@
 #pragma once
-// The skaccel model file (docs/model-format.md): write, read, memory-map, verify, predict.
-// Reading never runs code and never allocates more than the file's own size.
+// The skaccel model file (docs/model-format.md): write, read, memory-map, verify, and run
+// the inference methods its model type registers (model.hpp). Reading never runs code and
+// never allocates more than the file's own size. This file knows no model family.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "skaccel/errors.hpp"
 #include "skaccel/json.hpp"
 #include "skaccel/matrix.hpp"
+#include "skaccel/model.hpp"
 
 namespace skaccel::model_file {
 
@@ -16,14 +19,6 @@ inline constexpr unsigned char kMagic[8] = {0x89, 'S', 'K', 'M', '\r', '\n', 0x1
 inline constexpr std::uint64_t kPrefixSize = 24;
 inline constexpr std::uint64_t kMaxHeaderSize = 16u << 20;
 inline constexpr std::uint64_t kAlignment = 64;
-
-// The file's format version is another MAJOR or a newer MINOR than this build reads.
-class IncompatibleFormatError : public FormatError {
- public:
-  IncompatibleFormatError(const std::string& what, int major, int minor)
-      : FormatError(what), saved_major(major), saved_minor(minor) {}
-  int saved_major, saved_minor;
-};
 
 struct Tensor {
   std::string name;
@@ -56,10 +51,23 @@ Header parse_header(const std::uint8_t* bytes, std::uint64_t available, std::uin
 
 std::size_t dtype_size(std::string_view dtype);  // 0 for an unknown dtype
 
+// The compatibility policy (README, "Compatibility policy") as a C++ reader applies it to
+// a header's version record: `error` (refuse the file) when the record is missing or
+// malformed or its format_version contradicts the file's prefix; `warnings` when another
+// skaccel version wrote the model. (The scikit-learn and Python versions a Python loader
+// also compares do not take part in C++ inference.)
+struct RecordFindings {
+  std::string error;
+  std::vector<std::string> warnings;
+};
+RecordFindings check_record(const Header& header);
+
 class Model {
  public:
   // mmap: map the file read-only (O(1) in the model size); else read it into memory.
   // verify: check every tensor's CRC-32C now (a plain read always should).
+  // IoError when the file cannot be opened or read, or is not a regular file (a FIFO
+  // or a device fails at once, without blocking); FormatError for invalid contents.
   static Model open(const std::string& path, bool mmap, bool verify);
   // A model over a copy of the bytes (tests and fuzzing).
   static Model from_bytes(const std::uint8_t* data, std::size_t size, bool verify);
@@ -69,24 +77,40 @@ class Model {
   const std::uint8_t* data(const Tensor& t) const { return base_ + t.offset; }
   void verify_checksums() const;  // throws FormatError naming the first bad tensor
 
-  const std::string& predictor() const;  // "linear", "pca" or "none" (schema.hpp)
-  std::string dtype() const;             // the model's float dtype
-  std::int64_t n_features() const;       // columns of X (n_features_in_)
-  // For "linear" (predict) and "pca" (transform) models; InvalidArgument otherwise:
-  std::int64_t n_outputs() const;  // columns of the prediction
-  bool single_output() const;      // predictions are 1-D (coef_ was 1-D)
+  const model::ModelType& type() const { return *type_; }
+  // The fields and hyperparameters inference reads (views of this model's bytes).
+  const model::State& state() const { return *state_; }
+  std::string dtype() const;        // the model's float dtype, "float32" or "float64"
+  std::int64_t n_features() const;  // columns of X (n_features_in_)
 
-  // out (n × n_outputs, C order) for X (n × n_features); T must be the model's dtype.
+  // The model type's inference methods; the first is the default (predict, transform).
+  // InvalidArgument for a method the type does not have, or a type with none.
+  const model::Method& method(std::string_view name = {}) const;
+  std::int64_t n_outputs(std::string_view method = {}) const;  // columns of each output
+  bool single_output(std::string_view method = {}) const;      // outputs are 1-D
+
+  // Runs a method on X (n × n_features, the model's dtype, any strides): one buffer per
+  // output of the method (model::run).
+  std::vector<model::OutputBuffer> run(std::string_view method, const model::AnyMatrix& X,
+                                       int n_threads) const;
+  // The default method's first output into out (n × n_outputs, C order); T must be the
+  // model's dtype.
   template <class T>
   void predict(ConstMatrixView<T> X, MatrixView<T> out, int n_threads) const;
+
+  // For a mapped model: FormatError when its file was truncated or rewritten in place
+  // since it was opened (size, modification time or inode changed). Inference calls it.
+  void check_unchanged() const;
 
  private:
   Model() = default;
   void load(std::shared_ptr<const std::uint8_t> storage, std::uint64_t size, bool verify);
-  const Tensor& coef() const;
   std::shared_ptr<const std::uint8_t> storage_;
   const std::uint8_t* base_ = nullptr;
   Header header_;
+  const model::ModelType* type_ = nullptr;
+  std::shared_ptr<model::State> state_;
+  std::shared_ptr<struct MappedFile> mapped_;  // set for mapped models
 };
 
 // A model to write: the header's parts as JSON text plus the tensors' bytes.
@@ -98,7 +122,7 @@ struct TensorToWrite {
 };
 
 struct ModelToWrite {
-  std::string estimator;
+  std::string estimator;  // the model type's name
   std::string params_json = "{}";
   std::string record_json = "{}";
   std::string attributes_json = "{}";
@@ -106,8 +130,20 @@ struct ModelToWrite {
   std::vector<TensorToWrite> tensors;
 };
 
-// Validates against the schema, then writes the file (to path + ".tmp", renamed into
-// place; the old file is unlinked first, so a reader never sees a half-written file).
-void save(const std::string& path, const ModelToWrite& model);
+struct SaveOptions {
+  // fsync the file before it replaces the old one, and its directory after: the new model
+  // survives a power failure once save() returns (costs a full flush to the disk).
+  bool durable = false;
+};
+
+// Validates against the model type's declaration, then writes the file atomically: to a
+// new, uniquely named temporary file in the same directory (O_EXCL), renamed over `path`
+// once complete. On any failure the old file is untouched and the temporary removed;
+// readers see the old file or the new one, never none and never a partial one. A symbolic
+// link at `path` is followed: the file it points to is replaced, the link kept. The new
+// file keeps the old one's permission bits. IoError (with the errno) for a missing
+// directory, a directory, FIFO or other non-regular file at `path`, a NUL byte in the
+// path, and every failed write (a full disk, a file-size limit, ...).
+void save(const std::string& path, const ModelToWrite& model, const SaveOptions& options = {});
 
 }  // namespace skaccel::model_file

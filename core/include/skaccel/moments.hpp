@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "skaccel/matrix.hpp"
+#include "skaccel/model.hpp"
 
 namespace skaccel::moments {
 
@@ -25,5 +26,21 @@ ColumnStatistics column_statistics(ConstMatrixView<T> X, const T* sample_weight,
 
 // The statistics of the union of two row sets.
 ColumnStatistics merge(const ColumnStatistics& a, const ColumnStatistics& b);
+
+// The names under which the running column moments are declared (IncrementalBasicStatistics
+// stores them) and exchanged with Python.
+namespace column_fields {
+inline constexpr const char* n_samples = "n_samples_seen_";
+inline constexpr const char* weight_sum = "_weight_sum";
+inline constexpr const char* mean = "_mean";
+inline constexpr const char* m2 = "_m2";
+inline constexpr const char* min = "_min";
+inline constexpr const char* max = "_max";
+}  // namespace column_fields
+
+// As fields: n_samples_seen_ (integer), _weight_sum (float), the rest float64 (p,) arrays.
+model::Fields to_fields(const ColumnStatistics& s);
+// The statistics held by a state's fields; InvalidArgument when missing or inconsistent.
+ColumnStatistics statistics_from(const model::State& state);
 
 }  // namespace skaccel::moments

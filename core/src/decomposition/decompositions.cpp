@@ -7,10 +7,8 @@
 #include "skaccel/decomposition.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
+#include "skaccel/threading.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace skaccel::decomposition {
 
@@ -58,11 +56,11 @@ RightSingular centered_right_singular(ConstMatrixView<T> X, const std::vector<do
   // Row-major (n×p) centred copy == column-major (p×n) Xᵀ = V S Uᵀ: LAPACK's *left*
   // vectors of it are X's right vectors, and come out as row-major Vt (k×p).
   std::vector<double> A(static_cast<std::size_t>(n * p));
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(std::max(1, n_threads)) schedule(static)
-#endif
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t j = 0; j < p; ++j) A[i * p + j] = static_cast<double>(X(i, j)) - mean[j];
+  const int parts = static_cast<int>(std::clamp<std::int64_t>(n / 4096, 1, std::max(1, n_threads)));
+  parallel_tasks(parts, [&](int k) {
+    for (std::int64_t i = n * k / parts; i < n * (k + 1) / parts; ++i)
+      for (std::int64_t j = 0; j < p; ++j) A[i * p + j] = static_cast<double>(X(i, j)) - mean[j];
+  });
   RightSingular r;
   r.singular_values.resize(static_cast<std::size_t>(k));
   r.vt.resize(static_cast<std::size_t>(k * p));

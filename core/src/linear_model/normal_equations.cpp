@@ -177,11 +177,7 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
   if (per_thread) {
     partials.reserve(static_cast<std::size_t>(threads));
     for (int k = 0; k < threads; ++k) partials.emplace_back(p, t);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-    {
-      const int k = thread_index();
+    parallel_tasks(threads, [&](int k) {
       const std::int64_t b0 = n_blocks * k / threads, b1 = n_blocks * (k + 1) / threads;
       Scratch<Compute<T>> scratch(block, p, t);
       Partial& acc = partials[static_cast<std::size_t>(k)];
@@ -191,7 +187,7 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
                                  scratch.B.data(), scratch.r.data());
         accumulate_block(r1 - r0, p, t, scratch, center, acc);
       }
-    }
+    });
   } else {
     // Wide data: one accumulator; the gather is parallel, each BLAS call is threaded by
     // the BLAS library itself.
@@ -202,16 +198,14 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
       const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
       const std::int64_t rows = r1 - r0;
       const int parts = static_cast<int>(std::min<std::int64_t>(threads, rows));
-      double wsum = 0.0;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(parts) reduction(+ : wsum) schedule(static)
-#endif
-      for (int part = 0; part < parts; ++part) {
+      std::vector<double> part_weights(static_cast<std::size_t>(parts));
+      parallel_tasks(parts, [&](int part) {
         const std::int64_t q0 = r0 + rows * part / parts, q1 = r0 + rows * (part + 1) / parts;
-        wsum += gather(X, Y, w, ws, q0, q1, xs.data(), ys.data(), scratch.A.data() + (q0 - r0) * p,
-                       scratch.B.data() + (q0 - r0) * t, scratch.r.data() + (q0 - r0));
-      }
-      acc.weight_sum += wsum;
+        part_weights[static_cast<std::size_t>(part)] =
+            gather(X, Y, w, ws, q0, q1, xs.data(), ys.data(), scratch.A.data() + (q0 - r0) * p,
+                   scratch.B.data() + (q0 - r0) * t, scratch.r.data() + (q0 - r0));
+      });
+      for (double v : part_weights) acc.weight_sum += v;  // in part order: reproducible
       accumulate_block(r1 - r0, p, t, scratch, center, acc);
     }
   }

@@ -16,6 +16,9 @@ namespace {
 constexpr std::int64_t kPredictBlock = 8192;   // rows per BLAS call: output stays in cache
 constexpr std::int64_t kPredictGrain = 32768;  // rows a thread must get
 
+// BLAS reads a block in place when its rows (or columns) are evenly spaced at a positive
+// distance of at least their length; any other layout (reversed, overlapping, broadcast,
+// other strides) is gathered into a contiguous buffer first.
 template <class T>
 void predict_rows(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept,
                   MatrixView<T> out, std::int64_t r0, std::int64_t r1, std::vector<T>& buffer) {
@@ -23,16 +26,18 @@ void predict_rows(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* interc
   T* y = out.row(r0);
   const T* c = coef.data;
   const std::int64_t ldc = std::max<std::int64_t>(coef.row_stride, p);
-  if (X.col_stride == 1 || p == 1) {
+  const bool row_major = (X.col_stride == 1 || p == 1) && (X.row_stride >= p || rows == 1);
+  const bool col_major = X.row_stride == 1 && p > 1 && X.col_stride >= rows;
+  if (row_major) {
     const T* x = X.row(r0);
-    const std::int64_t ld = std::max<std::int64_t>(X.row_stride, p);
+    const std::int64_t ld = rows == 1 ? p : X.row_stride;
     if (t == 1)
       blas::gemv('T', p, rows, T(1), x, ld, c, 1, T(0), y, 1);
     else
       blas::gemm('T', 'N', t, rows, p, T(1), c, ldc, x, ld, T(0), y, t);
-  } else if (X.row_stride == 1) {
+  } else if (col_major) {
     const T* x = X.data + r0;
-    const std::int64_t ld = std::max<std::int64_t>(X.col_stride, rows);
+    const std::int64_t ld = X.col_stride;
     if (t == 1)
       blas::gemv('N', rows, p, T(1), x, ld, c, 1, T(0), y, 1);
     else
@@ -69,16 +74,12 @@ void predict(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* intercept, 
   int threads =
       static_cast<int>(std::clamp<std::int64_t>(n / kPredictGrain, 1, std::max(1, n_threads)));
   blas::BlasThreadsScope blas_threads(1);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-  {
-    const int k = thread_index();
+  parallel_tasks(threads, [&](int k) {
     std::vector<T> buffer;
     const std::int64_t begin = n * k / threads, end = n * (k + 1) / threads;
     for (std::int64_t r0 = begin; r0 < end; r0 += kPredictBlock)
       predict_rows(X, coef, intercept, out, r0, std::min(end, r0 + kPredictBlock), buffer);
-  }
+  });
 }
 
 template void predict<float>(ConstMatrixView<float>, ConstMatrixView<float>, const float*,

@@ -138,6 +138,13 @@ Solution solve_ridge(const NormalEquations& ne, const std::vector<double>& alpha
     throw InvalidArgument("alpha must have one value or one per target");
   for (double a : alpha)
     if (!(a >= 0.0) || !std::isfinite(a)) throw InvalidArgument("alpha must be finite and >= 0");
+  if (solver == RidgeSolver::cholesky_or_eigen) {
+    try {
+      return solve_ridge(ne, alpha, RidgeSolver::cholesky);
+    } catch (const NumericalError&) {
+      return solve_ridge(ne, alpha, RidgeSolver::eigen);
+    }
+  }
   Solution s;
   if (solver == RidgeSolver::cholesky) {
     std::vector<double> B = rhs_column_major(ne);

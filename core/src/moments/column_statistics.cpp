@@ -91,17 +91,55 @@ ColumnStatistics column_statistics(ConstMatrixView<T> X, const T* w, std::int64_
   const int threads =
       static_cast<int>(std::clamp<std::int64_t>(n / kGrain, 1, std::max(1, n_threads)));
   std::vector<ColumnStatistics> partials(static_cast<std::size_t>(threads));
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-  {
-    const int k = thread_index();
+  parallel_tasks(threads, [&](int k) {
     partials[static_cast<std::size_t>(k)] =
         rows_statistics(X, w, ws, n * k / threads, n * (k + 1) / threads);
-  }
+  });
   ColumnStatistics total = empty_stats(X.cols);
   for (const auto& part : partials) total = merge(total, part);
   return total;
+}
+
+model::Fields to_fields(const ColumnStatistics& s) {
+  namespace cf = column_fields;
+  model::Fields f;
+  const auto p = static_cast<std::int64_t>(s.mean.size());
+  f.set(cf::n_samples, model::Value::of_integer(s.n_samples));
+  f.set(cf::weight_sum, model::Value::of_floating(s.weight_sum));
+  f.set_array<double>(cf::mean, {p}, s.mean);
+  f.set_array<double>(cf::m2, {p}, s.m2);
+  f.set_array<double>(cf::min, {p}, s.min);
+  f.set_array<double>(cf::max, {p}, s.max);
+  return f;
+}
+
+ColumnStatistics statistics_from(const model::State& state) {
+  namespace cf = column_fields;
+  using model::Value;
+  ColumnStatistics s;
+  const Value* n = state.field(cf::n_samples);
+  const Value* w = state.field(cf::weight_sum);
+  // A count set to an integral float (scikit-learn's IncrementalPCA tests do) counts.
+  const bool integral_float = n && n->kind == Value::Kind::floating && n->floating >= 0 &&
+                              n->floating <= 9.0e15 && n->floating == static_cast<double>(
+                                  static_cast<std::int64_t>(n->floating));
+  if (!n || !((n->kind == Value::Kind::integer && n->integer >= 0) || integral_float))
+    throw InvalidArgument("the statistics lack a non-negative integer n_samples_seen_");
+  if (!w || (w->kind != Value::Kind::floating && w->kind != Value::Kind::integer))
+    throw InvalidArgument("the statistics lack a number _weight_sum");
+  s.n_samples = integral_float ? static_cast<std::int64_t>(n->floating) : n->integer;
+  s.weight_sum = w->kind == Value::Kind::floating ? w->floating : static_cast<double>(w->integer);
+  std::int64_t p = -1;
+  for (auto [name, target] : {std::pair{cf::mean, &s.mean}, std::pair{cf::m2, &s.m2},
+                              std::pair{cf::min, &s.min}, std::pair{cf::max, &s.max}}) {
+    const model::Tensor* t = state.optional_tensor(name);
+    if (!t || t->shape.size() != 1 || (p >= 0 && t->shape[0] != p))
+      throw InvalidArgument(std::string("the statistics lack a consistent 1-D '") + name + "'");
+    p = t->shape[0];
+    const double* v = t->as<double>();
+    target->assign(v, v + p);
+  }
+  return s;
 }
 
 template ColumnStatistics column_statistics<float>(ConstMatrixView<float>, const float*,

@@ -1,21 +1,23 @@
 #include "skaccel/model_file.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
-#include <cstdio>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "skaccel/checksum.hpp"
-#include "skaccel/decomposition.hpp"
-#include "skaccel/linear_model.hpp"
-#include "skaccel/schema.hpp"
+#include "skaccel/model.hpp"
 #include "skaccel/version.hpp"
 
 namespace skaccel::model_file {
@@ -75,9 +77,9 @@ Tensor parse_tensor(const Json& e) {
   return t;
 }
 
-schema::FieldValue attribute_value(const std::string& name, const Json& v) {
-  using Kind = schema::FieldValue::Kind;
-  schema::FieldValue f;
+model::FieldValue attribute_value(const std::string& name, const Json& v) {
+  using Kind = model::FieldValue::Kind;
+  model::FieldValue f;
   f.name = name;
   switch (v.type) {
     case Json::Type::null:
@@ -101,10 +103,29 @@ schema::FieldValue attribute_value(const std::string& name, const Json& v) {
   return f;
 }
 
-const schema::Field* schema_field(const schema::ModelSchema& s, std::string_view name) {
-  for (const auto& f : s.fields)
-    if (f.name == name) return &f;
-  return nullptr;
+const model::Field* schema_field(const model::ModelType& s, std::string_view name) {
+  return s.field(name);
+}
+
+// A JSON scalar as a state value (containers are not values of a model's state).
+bool json_value(const Json& j, model::Value* out) {
+  using model::Value;
+  switch (j.type) {
+    case Json::Type::null:
+      *out = Value();
+      return true;
+    case Json::Type::boolean:
+      *out = Value::of_boolean(j.boolean);
+      return true;
+    case Json::Type::number:
+      *out = j.is_integer ? Value::of_integer(j.integer) : Value::of_floating(j.number);
+      return true;
+    case Json::Type::string:
+      *out = Value::of_string(j.string);
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -149,9 +170,7 @@ Header parse_header(const std::uint8_t* p, std::uint64_t available, std::uint64_
   h.json = parse_json(h.text);
   if (h.json.type != Json::Type::object) bad("header is not a JSON object");
   h.estimator = json_string(h.json.find("estimator"), "estimator");
-  const schema::ModelSchema* s = nullptr;
-  for (const auto& m : schema::registered_models())
-    if (m.estimator == h.estimator) s = &m;
+  const model::ModelType* s = model::find(h.estimator);
   if (!s) bad("unknown estimator '" + h.estimator + "'");
   if (json_uint(h.json.find("file_size"), "file_size") != file_size)
     bad("file_size does not match the file's length (truncated or extended)");
@@ -159,19 +178,19 @@ Header parse_header(const std::uint8_t* p, std::uint64_t available, std::uint64_
   const Json* tensors = h.json.find("tensors");
   if (!tensors || tensors->type != Json::Type::array) bad("tensors must be an array");
   std::set<std::string> names;
-  std::vector<schema::FieldValue> values;
+  std::vector<model::FieldValue> values;
   for (const Json& e : tensors->array) {
     Tensor t = parse_tensor(e);
-    const schema::Field* f = schema_field(*s, t.name);
-    if (!f || f->dtype == schema::DType::string) bad("unexpected tensor '" + t.name + "'");
+    const model::Field* f = schema_field(*s, t.name);
+    if (!f || f->dtype == model::DType::string) bad("unexpected tensor '" + t.name + "'");
     if (!names.insert(t.name).second) bad("duplicate tensor '" + t.name + "'");
     if (t.offset % kAlignment != 0) bad("tensor '" + t.name + "' is not 64-byte aligned");
     std::uint64_t end = 0;
     if (t.offset < need || __builtin_add_overflow(t.offset, t.nbytes, &end) || end > file_size)
       bad("tensor '" + t.name + "' lies outside the data section");
-    schema::FieldValue v;
+    model::FieldValue v;
     v.name = t.name;
-    v.kind = schema::FieldValue::Kind::tensor;
+    v.kind = model::FieldValue::Kind::tensor;
     v.dtype = t.dtype;
     v.shape = t.shape;
     values.push_back(std::move(v));
@@ -196,14 +215,46 @@ Header parse_header(const std::uint8_t* p, std::uint64_t available, std::uint64_
     if (fnames->type != Json::Type::array) bad("feature_names must be a list or null");
     for (const Json& n : fnames->array)
       if (n.type != Json::Type::string) bad("feature_names must hold strings");
-    schema::FieldValue v;
+    model::FieldValue v;
     v.name = "feature_names_in_";
-    v.kind = schema::FieldValue::Kind::string_array;
+    v.kind = model::FieldValue::Kind::string_array;
     v.shape = {static_cast<std::int64_t>(fnames->array.size())};
     values.push_back(std::move(v));
   }
-  schema::validate_state(*s, values, /*require_fitted=*/true);
+  model::validate_state(*s, values, /*require_fitted=*/true);
   return h;
+}
+
+RecordFindings check_record(const Header& h) {
+  RecordFindings out;
+  const std::string who = "model '" + h.estimator + "'";
+  const Json* record = h.json.find("record");
+  if (!record || record->type != Json::Type::object) {
+    out.error = who + ": the file has no skaccel version record; it is damaged or was not "
+                      "written by skaccel";
+    return out;
+  }
+  for (const char* key : {"skaccel", "format_version", "sklearn", "python"}) {
+    const Json* v = record->find(key);
+    if (!v || v->type != Json::Type::string) {
+      out.error = who + ": the version record lacks a string '" + key + "'";
+      return out;
+    }
+  }
+  const std::string& format = record->find("format_version")->string;
+  const std::string expected =
+      std::to_string(h.format_major) + "." + std::to_string(h.format_minor);
+  if (format != expected) {
+    out.error = who + ": the version record says format '" + format + "' but the file is format " +
+                expected + " (damaged)";
+    return out;
+  }
+  const std::string& saved = record->find("skaccel")->string;
+  if (saved != kVersion)
+    out.warnings.push_back(who + " was saved with skaccel " + saved + " and is served by skaccel " +
+                           kVersion + "; predictions may differ within roundoff (see the " +
+                           "compatibility policy)");
+  return out;
 }
 
 const Tensor* Model::tensor(std::string_view name) const {
@@ -213,9 +264,37 @@ const Tensor* Model::tensor(std::string_view name) const {
 }
 
 void Model::verify_checksums() const {
+  check_unchanged();
   for (const auto& t : header_.tensors)
     if (crc32c(data(t), t.nbytes) != t.crc32c)
       bad("checksum mismatch in tensor '" + t.name + "' (damaged file)");
+}
+
+// A mapped model's file: kept open, so that each inference can check with one fstat()
+// that the bytes under the mapping are still those that were validated.
+struct MappedFile {
+  int fd = -1;
+  std::string path;
+  off_t size = 0;
+  struct timespec mtime {};
+  ~MappedFile() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+void Model::check_unchanged() const {
+  if (!mapped_) return;
+  struct stat st {};
+  if (::fstat(mapped_->fd, &st) != 0)
+    throw FormatError("cannot check the mapped model file '" + mapped_->path +
+                      "': " + std::strerror(errno));
+  if (st.st_size != mapped_->size || st.st_mtim.tv_sec != mapped_->mtime.tv_sec ||
+      st.st_mtim.tv_nsec != mapped_->mtime.tv_nsec)
+    throw FormatError("the mapped model file '" + mapped_->path +
+                      "' was truncated or rewritten in place since it was loaded (size " +
+                      std::to_string(mapped_->size) + " -> " + std::to_string(st.st_size) +
+                      " bytes); load it again. Replace model files by renaming a new file " +
+                      "over the old one (skaccel.save does), never by rewriting them");
 }
 
 void Model::load(std::shared_ptr<const std::uint8_t> storage, std::uint64_t size, bool verify) {
@@ -223,6 +302,35 @@ void Model::load(std::shared_ptr<const std::uint8_t> storage, std::uint64_t size
   base_ = storage_.get();
   header_ = parse_header(base_, size, size);
   if (verify) verify_checksums();
+  type_ = &model::get(header_.estimator);
+  // The state inference reads: tensors as views of the bytes, scalar attributes and
+  // hyperparameters from the header (parse_header validated them).
+  state_ = std::make_shared<model::State>(*type_);
+  for (const auto& t : header_.tensors) {
+    model::Tensor view;
+    model::parse_scalar_type(t.dtype, &view.dtype);
+    view.shape = t.shape;
+    view.data = data(t);
+    state_->set_field(t.name, model::Value::of_tensor(std::move(view)));
+  }
+  for (const auto& [name, v] : header_.json.find("attributes")->object) {
+    model::Value value;
+    if (type_->field(name) && json_value(v, &value)) state_->set_field(name, std::move(value));
+  }
+  if (const Json* names = header_.json.find("feature_names");
+      names && names->type == Json::Type::array) {
+    model::Value value;
+    value.kind = model::Value::Kind::string_array;
+    value.shape = {static_cast<std::int64_t>(names->array.size())};
+    state_->set_field("feature_names_in_", std::move(value));
+  }
+  if (const Json* params = header_.json.find("params");
+      params && params->type == Json::Type::object) {
+    for (const auto& [name, v] : params->object) {
+      model::Value value;
+      if (json_value(v, &value)) state_->set_param(name, std::move(value));
+    }
+  }
 }
 
 Model Model::from_bytes(const std::uint8_t* data, std::size_t size, bool verify) {
@@ -238,14 +346,48 @@ Model Model::from_bytes(const std::uint8_t* data, std::size_t size, bool verify)
   return m;
 }
 
-Model Model::open(const std::string& path, bool mmap, bool verify) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+namespace {
+
+[[noreturn]] void io_error(const std::string& what, const std::string& path, int code) {
+  throw IoError(what + ": " + std::strerror(code), path, code);
+}
+
+void check_path(const std::string& path) {
+  if (path.empty()) throw IoError("the path is empty", path, ENOENT);
+  if (path.find('\0') != std::string::npos)
+    throw IoError("the path holds a NUL byte, which no file name can",
+                  path.substr(0, path.find('\0')) + "\\0...", EINVAL);
+}
+
+// An open file descriptor of a regular file, refused at once (never blocking) otherwise.
+int open_regular(const std::string& path) {
+  check_path(path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) io_error("cannot open", path, errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
+    const int e = errno;
     ::close(fd);
-    throw Error("'" + path + "' is not a regular file");
+    io_error("cannot stat", path, e);
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode))
+      throw IoError("is a directory, not a model file", path, EISDIR);
+    throw IoError("is not a regular file (a FIFO, socket or device), not a model file", path,
+                  EINVAL);
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
+
+}  // namespace
+
+Model Model::open(const std::string& path, bool mmap, bool verify) {
+  const int fd = open_regular(path);
+  struct stat st {};
+  ::fstat(fd, &st);
   const auto size = static_cast<std::uint64_t>(st.st_size);
   Model m;
   if (size < kPrefixSize) {
@@ -253,9 +395,14 @@ Model Model::open(const std::string& path, bool mmap, bool verify) {
     bad("shorter than its 24-byte prefix");
   }
   if (mmap) {
-    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (p == MAP_FAILED) throw Error("cannot map '" + path + "': " + std::strerror(errno));
+    auto file = std::make_shared<MappedFile>();
+    file->fd = fd;  // closed with the model
+    file->path = path;
+    file->size = st.st_size;
+    file->mtime = st.st_mtim;
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) io_error("cannot map", path, errno);
+    m.mapped_ = file;
     m.load(std::shared_ptr<const std::uint8_t>(
                static_cast<const std::uint8_t*>(p),
                [size](const std::uint8_t* q) { ::munmap(const_cast<std::uint8_t*>(q), size); }),
@@ -273,9 +420,12 @@ Model Model::open(const std::string& path, bool mmap, bool verify) {
   std::uint64_t done = 0;
   while (done < size) {
     const ssize_t r = ::read(fd, raw + done, size - done);
+    if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
+      const int e = r < 0 ? errno : EIO;
       ::close(fd);
-      throw Error("cannot read '" + path + "'");
+      if (r == 0) bad("the file shrank while it was read");
+      io_error("cannot read", path, e);
     }
     done += static_cast<std::uint64_t>(r);
   }
@@ -284,69 +434,40 @@ Model Model::open(const std::string& path, bool mmap, bool verify) {
   return m;
 }
 
-const std::string& Model::predictor() const {
-  return schema::model_schema(header_.estimator).predictor;
+std::string Model::dtype() const { return model::scalar_name(state_->float_dtype()); }
+
+std::int64_t Model::n_features() const { return state_->n_features(); }
+
+const model::Method& Model::method(std::string_view name) const {
+  if (name.empty()) {
+    if (type_->methods.empty())
+      throw InvalidArgument(type_->name + " has no inference method to run from C++ (a model " +
+                            "of statistics: read its tensors)");
+    return type_->methods.front();
+  }
+  return model::checked_method(*state_, name);
 }
 
-std::string Model::dtype() const {
-  const auto& s = schema::model_schema(header_.estimator);
-  for (const auto& t : header_.tensors)
-    for (const auto& f : s.fields)
-      if (f.name == t.name && f.dtype == schema::DType::floating) return t.dtype;
-  return "float64";
+std::int64_t Model::n_outputs(std::string_view name) const { return method(name).columns(*state_); }
+
+bool Model::single_output(std::string_view name) const {
+  return method(name).one_dimensional(*state_);
 }
 
-std::int64_t Model::n_features() const {
-  const Json* n = header_.json.find("attributes")->find("n_features_in_");
-  return n ? n->integer : 0;  // the header's validation guarantees an integer
-}
-
-const Tensor& Model::coef() const {
-  const std::string& kind = predictor();
-  if (kind == "linear") return *tensor("coef_");
-  if (kind == "pca") return *tensor("components_");
-  throw InvalidArgument(header_.estimator + " has no prediction to compute from C++ (" +
-                        "a model of statistics: read its tensors)");
-}
-
-bool Model::single_output() const { return coef().shape.size() == 1; }
-std::int64_t Model::n_outputs() const {
-  const auto& shape = coef().shape;
-  return shape.size() == 1 ? 1 : shape.front();
+std::vector<model::OutputBuffer> Model::run(std::string_view name, const model::AnyMatrix& X,
+                                            int n_threads) const {
+  check_unchanged();
+  return model::run(*state_, method(name).name, X, n_threads);
 }
 
 template <class T>
 void Model::predict(ConstMatrixView<T> X, MatrixView<T> out, int n_threads) const {
-  const char* want = sizeof(T) == 8 ? "float64" : "float32";
-  if (dtype() != want) throw InvalidArgument("the model is " + dtype() + ", the input " + want);
-  const Tensor& coef = this->coef();
-  const std::int64_t p = n_features(), t = n_outputs();
-  if (X.cols != p)
-    throw InvalidArgument("X has " + std::to_string(X.cols) + " features, but the model expects " +
-                          std::to_string(p));
-  const auto weights = ConstMatrixView<T>::row_major(reinterpret_cast<const T*>(data(coef)), t, p);
-  auto values = [&](const char* name) { return reinterpret_cast<const T*>(data(*tensor(name))); };
-  if (predictor() == "pca") {
-    // The same computation as skaccel's Python transform (decomposition::pca_transform).
-    const Json* whiten =
-        header_.json.find("params") ? header_.json.find("params")->find("whiten") : nullptr;
-    std::vector<T> scale;
-    if (whiten && whiten->type == Json::Type::boolean && whiten->boolean)
-      scale = decomposition::whitening_scale<T>(values("explained_variance_"), t);
-    decomposition::pca_transform<T>(X, weights, values("mean_"),
-                                    scale.empty() ? nullptr : scale.data(), out, n_threads);
-    return;
-  }
-  const T* b = nullptr;
-  std::vector<T> intercept_value;
-  if (tensor("intercept_")) {
-    b = values("intercept_");
-  } else if (const Json* v = header_.json.find("attributes")->find("intercept_");
-             v && v->type == Json::Type::number && v->number != 0.0) {
-    intercept_value.assign(static_cast<std::size_t>(t), static_cast<T>(v->number));
-    b = intercept_value.data();
-  }
-  linear_model::predict<T>(X, weights, b, out, n_threads);
+  check_unchanged();
+  const model::Method& m = method();
+  if (m.outputs.size() != 1 || m.outputs[0].type != model::OutputType::floating)
+    throw InvalidArgument(type_->name + "." + m.name + " does not write one float output");
+  model::run_into(*state_, m.name, model::AnyMatrix::of(X), {model::AnyMatrix::of(out)},
+                  n_threads);
 }
 
 template void Model::predict<float>(ConstMatrixView<float>, MatrixView<float>, int) const;
@@ -383,7 +504,7 @@ std::string build_header(const ModelToWrite& m, const std::vector<std::uint64_t>
 }  // namespace
 
 // The 24-byte prefix followed by the header, padded with JSON whitespace to `reserved`.
-std::string file_head(std::string header, std::uint64_t reserved) {
+static std::string file_head(std::string header, std::uint64_t reserved) {
   header.resize(reserved, ' ');
   std::string head(reinterpret_cast<const char*>(kMagic), sizeof kMagic);
   write_le(head, kFormatMajor, 2);
@@ -393,14 +514,95 @@ std::string file_head(std::string header, std::uint64_t reserved) {
   return head + header;
 }
 
-void save(const std::string& path, const ModelToWrite& m) {
-  const schema::ModelSchema& s = schema::model_schema(m.estimator);
+namespace {
+
+// Where save() writes: `path`, or the file a chain of symbolic links at `path` ends at
+// (relative link targets are resolved against the link's directory).
+std::string save_target(const std::string& path) {
+  std::string target = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(target.c_str(), &st) != 0) {
+      if (errno == ENOENT) return target;  // a new file (its directory is checked by open)
+      io_error("cannot save a model to", path, errno);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      std::vector<char> buf(static_cast<std::size_t>(PATH_MAX) + 1);
+      const ssize_t n = ::readlink(target.c_str(), buf.data(), buf.size() - 1);
+      if (n < 0) io_error("cannot read the symbolic link", target, errno);
+      std::string link(buf.data(), static_cast<std::size_t>(n));
+      if (link.empty() || link[0] != '/') {
+        const auto slash = target.rfind('/');
+        link = (slash == std::string::npos ? std::string() : target.substr(0, slash + 1)) + link;
+      }
+      target = link;
+      continue;
+    }
+    if (S_ISDIR(st.st_mode))
+      throw IoError("cannot save a model over a directory", path, EISDIR);
+    if (!S_ISREG(st.st_mode))
+      throw IoError("cannot save a model over what is not a regular file (a FIFO, socket or "
+                    "device); remove it or choose another path",
+                    path, EINVAL);
+    return target;
+  }
+  throw IoError("cannot save a model: too many levels of symbolic links", path, ELOOP);
+}
+
+std::string directory_of(const std::string& file) {
+  const auto slash = file.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : file.substr(0, slash);
+}
+
+// A new, uniquely named file next to `target`, opened for writing (O_EXCL: never an
+// existing file, whoever else is saving).
+int create_temporary(const std::string& target, std::string* name) {
+  static std::atomic<unsigned> counter{0};
+  std::random_device entropy;
+  const auto slash = target.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : target.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".%d.%08x%04x.tmp", static_cast<int>(::getpid()),
+                  entropy(), counter.fetch_add(1) & 0xFFFFu);
+    *name = dir + "." + base + suffix;
+    const int fd = ::open(name->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) return fd;
+    if (errno != EEXIST) io_error("cannot create a temporary file for", target, errno);
+  }
+  io_error("cannot create a temporary file for", target, EEXIST);
+}
+
+bool write_all(int fd, const void* data, std::uint64_t size, std::uint64_t offset) {
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  while (size > 0) {
+    const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(size, 1u << 30));
+    const ssize_t w = ::pwrite(fd, p, chunk, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      if (w == 0) errno = EIO;
+      return false;
+    }
+    p += w;
+    size -= static_cast<std::uint64_t>(w);
+    offset += static_cast<std::uint64_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+void save(const std::string& path, const ModelToWrite& m, const SaveOptions& options) {
+  check_path(path);
+  const model::ModelType& s = model::get(m.estimator);
   for (const std::string* text :
        {&m.params_json, &m.record_json, &m.attributes_json, &m.feature_names_json}) {
     try {
       parse_json(*text);
     } catch (const FormatError& e) {
-      throw InvalidArgument(std::string("cannot save ") + s.estimator + ": " + e.what());
+      throw InvalidArgument(std::string("cannot save ") + s.name + ": " + e.what());
     }
   }
   std::vector<std::uint64_t> sizes;
@@ -408,7 +610,12 @@ void save(const std::string& path, const ModelToWrite& m) {
     const std::size_t item = dtype_size(t.dtype);
     if (item == 0) throw InvalidArgument("unsupported dtype '" + t.dtype + "'");
     std::uint64_t n = item;
-    for (auto d : t.shape) n *= static_cast<std::uint64_t>(d);
+    for (auto d : t.shape) {
+      if (d < 0) throw InvalidArgument("tensor '" + t.name + "' has a negative dimension");
+      if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(d), &n))
+        throw InvalidArgument("tensor '" + t.name + "' is too large");
+    }
+    if (n > 0 && !t.data) throw InvalidArgument("tensor '" + t.name + "' has no data");
     sizes.push_back(n);
   }
   // Reserve room for the header with the widest checksums, so that the data can be
@@ -431,51 +638,62 @@ void save(const std::string& path, const ModelToWrite& m) {
     try {
       parse_header(reinterpret_cast<const std::uint8_t*>(probe.data()), probe.size(), file_size);
     } catch (const FormatError& e) {
-      throw InvalidArgument(std::string("cannot save ") + s.estimator + ": " + e.what());
+      throw InvalidArgument(std::string("cannot save ") + s.name + ": " + e.what());
     }
   }
 
-  // The old file goes first: renaming over it makes ext4 flush the new data at once
-  // (auto_da_alloc), and keeping both while writing doubles the page cache the save
-  // needs; both cost several times the write itself. Readers see the old file, then no
-  // file, then the complete new one -- never a partial file; processes that mapped the
-  // old file keep it.
-  std::remove(path.c_str());
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
-  auto fail = [&](const std::string& why) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    throw Error("cannot write '" + path + "': " + why);
+  // Write a new file beside the target, then rename it over the target: the old model
+  // stays whole until the new one is complete (and, with `durable`, on the disk).
+  const std::string target = save_target(path);
+  struct stat old {};
+  const bool replacing = ::stat(target.c_str(), &old) == 0;
+  std::string tmp;
+  const int fd = create_temporary(target, &tmp);
+  auto fail = [&](int code) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    io_error("cannot save a model to", path, code);
   };
+  if (replacing && ::fchmod(fd, old.st_mode & 07777) != 0) fail(errno);
   // Checksums on a second thread while this one writes: both stream the same memory.
   std::vector<std::uint32_t> crcs(m.tensors.size());
   std::thread checksums([&] {
     for (std::size_t i = 0; i < m.tensors.size(); ++i)
       crcs[i] = sizes[i] ? crc32c(m.tensors[i].data, sizes[i]) : crc32c(nullptr, 0);
   });
-  bool ok = std::fseek(f, static_cast<long>(kPrefixSize + reserved), SEEK_SET) == 0;
-  std::uint64_t pos = kPrefixSize + reserved;
   static const char zeros[kAlignment] = {};
+  bool ok = true;
+  int code = 0;
+  std::uint64_t pos = kPrefixSize + reserved;
   for (std::size_t i = 0; ok && i < m.tensors.size(); ++i) {
-    ok = std::fwrite(zeros, 1, offsets[i] - pos, f) == offsets[i] - pos;
-    ok = ok && (sizes[i] == 0 || std::fwrite(m.tensors[i].data, 1, sizes[i], f) == sizes[i]);
+    ok = write_all(fd, zeros, offsets[i] - pos, pos) &&
+         (sizes[i] == 0 || write_all(fd, m.tensors[i].data, sizes[i], offsets[i]));
     pos = offsets[i] + sizes[i];
   }
+  if (!ok) code = errno;
   checksums.join();
-  if (!ok) fail(std::strerror(errno));
+  if (!ok) fail(code);
   const std::string head = file_head(build_header(m, sizes, crcs, reserved, offsets), reserved);
-  ok =
-      std::fseek(f, 0, SEEK_SET) == 0 && std::fwrite(head.data(), 1, head.size(), f) == head.size();
-  if (!ok) fail(std::strerror(errno));
-  if (std::fclose(f) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write '" + path + "': " + std::strerror(errno));
+  if (!write_all(fd, head.data(), head.size(), 0)) fail(errno);
+  if (options.durable && ::fsync(fd) != 0) fail(errno);
+  if (::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    io_error("cannot save a model to", path, e);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write '" + path + "': " + std::strerror(errno));
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    io_error("cannot save a model to", path, e);
+  }
+  if (options.durable) {
+    const int dir = ::open(directory_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0 || ::fsync(dir) != 0) {
+      const int e = errno;
+      if (dir >= 0) ::close(dir);
+      io_error("saved, but cannot flush the directory of", path, e);
+    }
+    ::close(dir);
   }
 }
 

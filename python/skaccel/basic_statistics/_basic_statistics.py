@@ -8,9 +8,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._config import resolve_device
-from .._dispatch import log_core, n_threads, raise_if_not_finite
-from .._moments import column_moments, column_moments_finite, host_array
-from .._persistence import PersistenceMixin
+from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
+from .._moments import column_moments, column_moments_finite
+from ..base import CoreEstimatorMixin
 
 #: The statistics ``result_options`` may name; each is set as the attribute ``<name>_``.
 RESULT_OPTIONS = (
@@ -117,7 +117,7 @@ def statistics_from_moments(weight_sum, mean, m2, minimum, maximum, options, dty
     return {name: np.asarray(values[name], dtype=dtype) for name in options}
 
 
-class _BasicStatisticsBase(PersistenceMixin, BaseEstimator):
+class _BasicStatisticsBase(CoreEstimatorMixin, BaseEstimator):
     """Validation of result_options, X and sample_weight; setting the statistics."""
 
     _parameter_constraints: dict = {
@@ -127,17 +127,20 @@ class _BasicStatisticsBase(PersistenceMixin, BaseEstimator):
     def _options(self):
         return resolve_result_options(self.result_options)
 
-    def _validate_input(self, X, sample_weight, *, reset, method, allow_all_zero_weights):
+    def _validate_input(self, X, sample_weight, *, reset, namespace, allow_all_zero_weights):
         resolve_device(type(self).__name__)
-        X = host_array(self, X, method)
         # Finiteness is checked on the moments instead of by a full pass over X.
         X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=False
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            reset=reset,
+            ensure_all_finite=False,
         )
         if sample_weight is not None:
             extra = {"allow_all_zero_weights": allow_all_zero_weights} if _HAS_ALLOW_ZERO else {}
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True, **extra
+                namespace.host(sample_weight), X, dtype=X.dtype, ensure_non_negative=True, **extra
             )
         return X, sample_weight
 
@@ -147,15 +150,19 @@ class _BasicStatisticsBase(PersistenceMixin, BaseEstimator):
             raise_if_not_finite(self, X)  # NaN/inf in X: scikit-learn's error
         return moments  # finite X whose squares overflow: inf statistics, as NumPy's
 
-    def _set_statistics(self, weight_sum, mean, m2, minimum, maximum, options, dtype):
+    def _set_statistics(self, m, options, dtype, namespace):
+        """The requested statistics from column moments ``m`` (in the input's namespace)."""
         for name in RESULT_OPTIONS:  # a refit with other options drops the old ones
             self.__dict__.pop(name + "_", None)
-        values = statistics_from_moments(weight_sum, mean, m2, minimum, maximum, options, dtype)
-        for name, value in values.items():
-            setattr(self, name + "_", value)
+        values = statistics_from_moments(
+            m["_weight_sum"], m["_mean"], m["_m2"], m["_min"], m["_max"], options, dtype
+        )
+        self._apply_fields({name + "_": namespace.wrap(v) for name, v in values.items()})
 
 
 class BasicStatistics(_BasicStatisticsBase):
+    _model_type = "BasicStatistics"
+
     __doc__ = (
         """Per-feature statistics of X, computed by skaccel's C++ core.
 
@@ -192,8 +199,9 @@ ndarray of shape (n_features,)
         + """
     Other differences from scikit-learn-intelex: X must be 2-D (it takes 1-D X as one
     column); sparse X is refused (``TypeError``); weights must be non-negative and not all
-    zero; NaN/inf raise scikit-learn's ``ValueError``. Array-API input is converted to
-    NumPy on the host (logged).
+    zero; NaN/inf raise scikit-learn's ``ValueError``. Array-API input
+    (``array_api_dispatch=True``) reaches the core without a copy on the CPU (DLPack),
+    from another device through the host; the statistics keep its namespace and device.
 
     Examples
     --------
@@ -232,10 +240,11 @@ ndarray of shape (n_features,)
             Returns the instance itself.
         """
         options = self._options()
+        self._reset_fitted_state()
+        namespace = Namespace(X)
         X, sample_weight = self._validate_input(
-            X, sample_weight, reset=True, method="fit", allow_all_zero_weights=False
+            X, sample_weight, reset=True, namespace=namespace, allow_all_zero_weights=False
         )
         log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
-        _, weight_sum, mean, m2, minimum, maximum = self._column_moments(X, sample_weight)
-        self._set_statistics(weight_sum, mean, m2, minimum, maximum, options, X.dtype)
+        self._set_statistics(self._column_moments(X, sample_weight), options, X.dtype, namespace)
         return self

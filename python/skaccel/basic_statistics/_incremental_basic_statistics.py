@@ -6,16 +6,14 @@ from sklearn.base import _fit_context
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval
 
-from .._dispatch import log_core
-from .._moments import (
-    COLUMN_MOMENT_ATTRIBUTES,
-    merge_column_moments,
-    stored_column_moments,
-)
-from ._basic_statistics import _DEFINITIONS, RESULT_OPTIONS, _BasicStatisticsBase
+from .._dispatch import Namespace, log_core
+from .._moments import merge_column_moments
+from ._basic_statistics import _DEFINITIONS, _BasicStatisticsBase
 
 
 class IncrementalBasicStatistics(_BasicStatisticsBase):
+    _model_type = "IncrementalBasicStatistics"
+
     __doc__ = (
         """Per-feature statistics of X, computed in batches by skaccel's C++ core.
 
@@ -70,8 +68,8 @@ ndarray of shape (n_features,)
     Other differences from scikit-learn-intelex: ``partial_fit(X, y=None,
     sample_weight=None)`` follows scikit-learn's signature (pass ``sample_weight`` by
     keyword; there is no ``check_input``); sparse X is refused (``TypeError``); weights
-    must be non-negative; NaN/inf raise scikit-learn's ``ValueError``. Array-API input is
-    converted to NumPy on the host (logged).
+    must be non-negative; NaN/inf raise scikit-learn's ``ValueError``. Array-API input
+    reaches the core as for :class:`BasicStatistics`; the running moments stay NumPy.
 
     Examples
     --------
@@ -96,21 +94,15 @@ ndarray of shape (n_features,)
         self.batch_size = batch_size
 
     def _accumulate(self, X, sample_weight):
-        """Merge the moments of one batch into the running moments."""
-        previous = stored_column_moments(self)
-        merged = merge_column_moments(previous, self._column_moments(X, sample_weight))
-        _, self._weight_sum, self._mean, self._m2, self._min, self._max = merged
-        self._weight_sum = float(self._weight_sum)
-        self.n_samples_seen_ = (0 if previous is None else previous[0]) + int(X.shape[0])
-
-    def _finalize(self, options, dtype):
-        self._set_statistics(
-            self._weight_sum, self._mean, self._m2, self._min, self._max, options, dtype
-        )
-
-    def _forget(self):
-        for name in (*COLUMN_MOMENT_ATTRIBUTES, *(o + "_" for o in RESULT_OPTIONS)):
-            self.__dict__.pop(name, None)
+        """Merge the moments of one batch into the running moments (the fields the core
+        returns for a batch, kept as attributes of the same names); returns them."""
+        batch = self._column_moments(X, sample_weight)
+        running = None
+        if "n_samples_seen_" in self.__dict__:
+            running = {name: self.__dict__[name] for name in batch}
+        merged = merge_column_moments(running, batch)
+        self._apply_fields(merged)
+        return merged
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -134,12 +126,13 @@ ndarray of shape (n_features,)
         """
         options = self._options()
         first = "_m2" not in self.__dict__
+        namespace = Namespace(X)
         X, sample_weight = self._validate_input(
-            X, sample_weight, reset=first, method="partial_fit", allow_all_zero_weights=True
+            X, sample_weight, reset=first, namespace=namespace, allow_all_zero_weights=True
         )
         log_core(self, "partial_fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
-        self._accumulate(X, sample_weight)
-        self._finalize(options, X.dtype)
+        merged = self._accumulate(X, sample_weight)
+        self._set_statistics(merged, options, X.dtype, namespace)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -164,17 +157,20 @@ ndarray of shape (n_features,)
             Returns the instance itself.
         """
         options = self._options()
-        self._forget()
+        self._reset_fitted_state()
+        namespace = Namespace(X)
         X, sample_weight = self._validate_input(
-            X, sample_weight, reset=True, method="fit", allow_all_zero_weights=False
+            X, sample_weight, reset=True, namespace=namespace, allow_all_zero_weights=False
         )
         self.batch_size_ = self.batch_size or 5 * X.shape[1]
         log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}, batches of {self.batch_size_}")
         try:
             for batch in gen_batches(X.shape[0], self.batch_size_):
-                self._accumulate(X[batch], None if sample_weight is None else sample_weight[batch])
+                merged = self._accumulate(
+                    X[batch], None if sample_weight is None else sample_weight[batch]
+                )
         except BaseException:
-            self._forget()  # no half-fitted model
+            self._reset_fitted_state()  # no half-fitted model
             raise
-        self._finalize(options, X.dtype)
+        self._set_statistics(merged, options, X.dtype, namespace)
         return self

@@ -1,5 +1,6 @@
 """Maximum likelihood covariance estimator on the C++ core."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -7,21 +8,14 @@ from sklearn.base import _fit_context
 from sklearn.covariance import EmpiricalCovariance as _SklearnEmpiricalCovariance
 from sklearn.utils.validation import validate_data
 
-from .._config import resolve_device
-from .._dispatch import (
-    generic_fallback_reason,
-    log_core,
-    log_fallback,
-    n_threads,
-    raise_if_not_finite,
-)
-from .._moments import core_float_dtype, scatter_moments
-from .._persistence import PersistenceMixin
+from .._dispatch import NOT_FINITE, dispatch, n_threads
+from .._moments import core_float_dtype, moments
+from ..base import CoreEstimatorMixin
 
 ONE_SAMPLE_WARNING = "Only one sample available. You may want to reshape your data array"
 
 
-class EmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovariance):
+class EmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
     __doc__ = (
         "Maximum likelihood covariance estimator, fitted by skaccel's C++ core.\n\n"
         "Same parameters, fitted attributes and behaviour as scikit-learn's "
@@ -31,11 +25,17 @@ class EmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovariance):
         "``assume_centered=True``, the uncentred Σ x xᵀ / n_samples). ``location_`` keeps "
         "X's float dtype; ``covariance_`` and ``precision_`` are float64 -- also for float32 "
         "X with ``assume_centered=True``, where scikit-learn computes them in float32. "
-        "Sparse and array-API input run scikit-learn's own code. ``mahalanobis``, ``score`` "
+        "Sparse input runs scikit-learn's own code; array-API input on the CPU runs on the "
+        "core, and the fitted attributes keep its namespace and device. ``mahalanobis``, ``score`` "
         "and ``error_norm`` are scikit-learn's. Pickles record their versions (see the "
         "README's compatibility policy).\n"
         + (_SklearnEmpiricalCovariance.__doc__ or "").split("\n", 1)[-1]
     )
+
+    _model_type = "EmpiricalCovariance"
+    _hyperparameters = {"fit": "normal_equations"}
+    _sklearn_patch = "sklearn.covariance.EmpiricalCovariance"
+    _sklearn_tests = ("sklearn.covariance.tests.test_covariance",)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -55,25 +55,32 @@ class EmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovariance):
         self : object
             Returns the instance itself.
         """
-        resolve_device(type(self).__name__)
-        reason = generic_fallback_reason(X)
-        if reason is None:
-            # Finiteness is checked on the moments instead of by a full pass over X.
-            Xv = validate_data(self, X, ensure_all_finite=False)
-            Xc = Xv.astype(core_float_dtype(Xv.dtype), copy=False)
-            log_core(self, "fit", f"{Xc.shape[0]}x{Xc.shape[1]} {Xc.dtype}")
-            moments = scatter_moments(Xc, n_threads(), center=not self.assume_centered)
-            if moments is not None:
-                n_samples, _, x_mean, _, gram, _ = moments
-                if n_samples == 1:
-                    warnings.warn(ONE_SAMPLE_WARNING, stacklevel=2)
-                if self.assume_centered:
-                    self.location_ = np.zeros(Xc.shape[1])
-                else:
-                    self.location_ = x_mean.astype(Xc.dtype, copy=False)
-                self._set_covariance(gram / n_samples)
-                return self
-            raise_if_not_finite(self, Xv)
-            reason = "the moments are not finite (overflow)"
-        log_fallback(self, "fit", reason)
-        return super().fit(X, y)
+        self._reset_fitted_state()
+        return dispatch(
+            self,
+            "fit",
+            X,
+            prepare=functools.partial(self._fit_input, X=X),
+            compute=self._fit_core,
+            fallback=functools.partial(super().fit, X, y),
+        )
+
+    def _fit_input(self, namespace, X):
+        # Finiteness is checked on the moments instead of by a full pass over X.
+        X = validate_data(self, namespace.host(X), ensure_all_finite=False)
+        return X.astype(core_float_dtype(X.dtype), copy=False)
+
+    def _fit_core(self, X, namespace):
+        m = moments(X, n_threads(), center=not self.assume_centered)
+        if m is None:
+            return NOT_FINITE
+        n_samples = m["n_samples_seen_"]
+        if n_samples == 1:
+            warnings.warn(ONE_SAMPLE_WARNING, stacklevel=3)
+        if self.assume_centered:
+            self.location_ = np.zeros(X.shape[1])
+        else:
+            self.location_ = m["_x_mean"].astype(X.dtype, copy=False)
+        self._set_covariance(m["_gram"] / n_samples)
+        self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
+        return self

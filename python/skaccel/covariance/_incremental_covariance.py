@@ -11,13 +11,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from .._config import resolve_device
-from .._dispatch import log_core, n_threads
-from .._moments import MOMENT_ATTRIBUTES, host_array, update_scatter_moments
-from .._persistence import PersistenceMixin
+from .._dispatch import Namespace, log_core, n_threads
+from .._moments import merge_moments
+from ..base import CoreEstimatorMixin
 from ._empirical_covariance import ONE_SAMPLE_WARNING
 
 
-class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovariance):
+class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
     """Incremental maximum likelihood covariance estimator, on skaccel's C++ core.
 
     An extension modelled on scikit-learn-intelex's estimator of the same name:
@@ -74,8 +74,10 @@ class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovarian
     Differences from scikit-learn-intelex: ``covariance_`` and ``precision_`` are float64
     for float32 input too (the declared model state); ``partial_fit`` has no
     ``check_input`` argument (input is always validated); NaN/inf raise scikit-learn's
-    ``ValueError``. Sparse input is refused (``TypeError``), as there; array-API input is
-    converted to NumPy on the host (logged).
+    ``ValueError``. Sparse input is refused (``TypeError``), as there. Array-API input
+    (``array_api_dispatch=True``) on the CPU reaches the core without a copy (DLPack),
+    from another device through the host; the public attributes keep the input's
+    namespace and device, the running moments stay NumPy float64.
 
     Examples
     --------
@@ -90,6 +92,8 @@ class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovarian
     array([2., 3.])
     """
 
+    _model_type = "IncrementalEmpiricalCovariance"
+    _hyperparameters = {"fit": "normal_equations"}
     _parameter_constraints: dict = {
         **_SklearnEmpiricalCovariance._parameter_constraints,
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -102,24 +106,37 @@ class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovarian
         self.batch_size = batch_size
         self.copy = copy
 
-    def _validate(self, X, *, reset, method):
+    def _validate(self, X, *, reset, namespace):
         resolve_device(type(self).__name__)
-        X = host_array(self, X, method)
         # Finiteness is checked on the moments instead of by a full pass over X.
         return validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=False
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            reset=reset,
+            ensure_all_finite=False,
         )
 
     def _accumulate(self, X):
-        update_scatter_moments(self, X, n_threads(), center=not self.assume_centered)
+        merge_moments(self, X, n_threads(), center=not self.assume_centered)
 
-    def _finalize(self, dtype):
-        """Derive the public attributes from the running moments."""
+    def _finalize(self, dtype, namespace):
+        """Derive the public attributes from the running moments (in the input's
+        namespace; the running moments stay NumPy float64)."""
         if self.assume_centered:
-            self.location_ = np.zeros(self._x_mean.shape[0], dtype=dtype)
+            location = np.zeros(self._x_mean.shape[0], dtype=dtype)
         else:
-            self.location_ = self._x_mean.astype(dtype)
+            location = self._x_mean.astype(dtype)
         self._set_covariance(self._gram / self._weight_sum)
+        self._apply_fields(
+            namespace.wrap_fields(
+                {
+                    "location_": location,
+                    "covariance_": self.covariance_,
+                    "precision_": self.precision_,
+                }
+            )
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -139,11 +156,12 @@ class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovarian
         self : IncrementalEmpiricalCovariance
             Returns the instance itself.
         """
-        first = "_gram" not in self.__dict__
-        X = self._validate(X, reset=first, method="partial_fit")
+        first = "n_samples_seen_" not in self.__dict__
+        namespace = Namespace(X)
+        X = self._validate(X, reset=first, namespace=namespace)
         log_core(self, "partial_fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
         self._accumulate(X)
-        self._finalize(X.dtype)
+        self._finalize(X.dtype, namespace)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -164,8 +182,9 @@ class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovarian
         self : IncrementalEmpiricalCovariance
             Returns the instance itself.
         """
-        self._forget()
-        X = self._validate(X, reset=True, method="fit")
+        self._reset_fitted_state()
+        namespace = Namespace(X)
+        X = self._validate(X, reset=True, namespace=namespace)
         self.batch_size_ = self.batch_size or 5 * X.shape[1]
         if X.shape[0] == 1:
             warnings.warn(ONE_SAMPLE_WARNING, stacklevel=2)
@@ -174,11 +193,7 @@ class IncrementalEmpiricalCovariance(PersistenceMixin, _SklearnEmpiricalCovarian
             for batch in gen_batches(X.shape[0], self.batch_size_):
                 self._accumulate(X[batch])
         except BaseException:
-            self._forget()  # no half-fitted model
+            self._reset_fitted_state()  # no half-fitted model
             raise
-        self._finalize(X.dtype)
+        self._finalize(X.dtype, namespace)
         return self
-
-    def _forget(self):
-        for name in (*MOMENT_ATTRIBUTES, "location_", "covariance_", "precision_"):
-            self.__dict__.pop(name, None)

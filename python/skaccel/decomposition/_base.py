@@ -1,93 +1,82 @@
-"""What PCA and IncrementalPCA share: the projection through the core's linear kernel."""
+"""What PCA and IncrementalPCA share: their projection, the model type's C++ transform."""
+
+from __future__ import annotations
+
+import functools
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import _core
-from .._config import resolve_device
-from .._dispatch import (
-    generic_fallback_reason,
-    log_core,
-    log_fallback,
-    n_threads,
-    raise_if_not_finite,
-)
+from .._dispatch import NOT_FINITE, Namespace, Unsupported, dispatch, log_core, raise_if_not_finite
+from .._persistence import _dtype_name
+from ..base import CoreEstimatorMixin
 
 
-class CoreTransformMixin:
+class CorePCAMixin(CoreEstimatorMixin):
     """``transform`` (and scikit-learn's ``_transform`` hook, which ``fit_transform``
-    uses) as one parallel pass of the core over X: ``X @ components_.T`` plus the
+    uses) as the registered C++ method ``transform``: ``X @ components_.T`` plus the
     centring offset ``-components_ @ mean_`` (scikit-learn's ``_BasePCA._transform``
-    arithmetic), whitened as scikit-learn whitens. The same core function serves the C++
-    model loader, so transforms from a model file agree bit for bit.
+    arithmetic), whitened as scikit-learn whitens. The C++ model loader and
+    skaccel-predict run the same function, so transforms from a model file agree bit for
+    bit.
 
-    Dense NumPy X of the fitted arrays' dtype runs in the core, with X's finiteness
-    checked on the output; anything else (sparse X, array-API inputs, another dtype,
-    zero components, attributes that are not NumPy arrays) runs scikit-learn's code.
-    Must precede the scikit-learn class in the bases.
+    Dense X of the fitted arrays' dtype runs in the core, with X's finiteness checked on
+    the output; anything else (sparse X, another dtype, zero components) runs
+    scikit-learn's code. Must precede the scikit-learn class in the bases; the classes
+    define ``transform`` themselves (calling :meth:`_dispatch_transform`) so that
+    scikit-learn's ``set_output`` wraps it.
     """
+
+    _hyperparameters = {"fit": "normal_equations"}
 
     def _core_transform_reason(self, X):
         """Why the core cannot project X with the fitted arrays (None when it can)."""
-        components, mean = self.components_, self.mean_
-        if not isinstance(components, np.ndarray) or not isinstance(mean, np.ndarray):
-            return "the fitted arrays are not NumPy arrays"
-        if components.shape[0] == 0:
+        model = _dtype_name(self.components_.dtype)
+        if self.components_.shape[0] == 0:
             return "no components"
-        if not X.dtype == components.dtype == mean.dtype:
-            return f"X is {X.dtype}, the model {components.dtype}"
+        if X.dtype.name != model or _dtype_name(self.mean_.dtype) != model:
+            return f"X is {X.dtype}, the model {model}"
         return None
 
-    def transform(self, X):
-        """Apply dimensionality reduction to X.
+    def _transform_input(self, namespace, X):
+        X = validate_data(
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            reset=False,
+            ensure_all_finite=False,  # checked on the output
+        )
+        reason = self._core_transform_reason(X)
+        return X if reason is None else Unsupported(reason)
 
-        X is projected on the first principal components previously extracted from a
-        training set.
+    def _transform_core(self, X, namespace):
+        out = self._core_method("transform", X)
+        if not np.isfinite(out).all():
+            return NOT_FINITE
+        return namespace.wrap(out)
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            New data, where `n_samples` is the number of samples
-            and `n_features` is the number of features.
-
-        Returns
-        -------
-        X_new : array-like of shape (n_samples, n_components)
-            Projection of X in the first principal components.
-        """
+    def _dispatch_transform(self, X):
         check_is_fitted(self)
-        resolve_device(type(self).__name__)
-        reason = generic_fallback_reason(X)
-        if reason is None:
-            # Finiteness is checked on the output (raise_if_not_finite).
-            Xv = validate_data(
-                self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=False
-            )
-            reason = self._core_transform_reason(Xv)
-            if reason is None:
-                return self._transform(Xv, np)
-        log_fallback(self, "transform", reason)
-        return super().transform(X)
+        return dispatch(
+            self,
+            "transform",
+            X,
+            prepare=functools.partial(self._transform_input, X=X),
+            compute=self._transform_core,
+            fallback=functools.partial(super().transform, X),
+        )
 
     def _transform(self, X, xp, x_is_centered=False):
+        namespace = Namespace(X)
+        host = namespace.host(X)
         if (
             x_is_centered
-            or not isinstance(X, np.ndarray)
-            or self._core_transform_reason(X) is not None
+            or not isinstance(host, np.ndarray)
+            or self._core_transform_reason(host) is not None
         ):
             return super()._transform(X, xp, x_is_centered=x_is_centered)
-        log_core(self, "transform", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
-        components = np.ascontiguousarray(self.components_)
-        scale = None
-        if self.whiten:
-            # As scikit-learn: variances clipped below at eps, so rank-deficient data
-            # gives finite (if large) coordinates. The C++ model loader computes the same.
-            scale = np.sqrt(self.explained_variance_)
-            scale = np.maximum(scale, np.finfo(scale.dtype).eps).astype(X.dtype)
-        out = np.empty((X.shape[0], components.shape[0]), dtype=X.dtype)
-        _core.pca_transform(
-            X, components, np.ascontiguousarray(self.mean_), scale, out, n_threads()
-        )
+        log_core(self, "transform", f"{host.shape[0]}x{host.shape[1]} {host.dtype}")
+        out = self._core_method("transform", host)
         if not np.isfinite(out).all():
-            raise_if_not_finite(self, X)
-        return out
+            raise_if_not_finite(self, host)
+        return namespace.wrap(out)

@@ -8,27 +8,13 @@ from sklearn.utils import gen_batches
 from sklearn.utils.validation import validate_data
 
 from .._config import resolve_device
-from .._dispatch import log_core, n_threads, raise_if_not_finite
-from .._moments import MOMENT_ATTRIBUTES, update_moments
-from .._persistence import PersistenceMixin
-from ._base import CoreTransformMixin
+from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
+from .._moments import merge_moments
+from ._base import CorePCAMixin
 from ._pca import flipped_components, spectrum_from_scatter
 
-# Everything fit() recomputes from scratch.
-_FITTED = (
-    *MOMENT_ATTRIBUTES,
-    "components_",
-    "explained_variance_",
-    "explained_variance_ratio_",
-    "singular_values_",
-    "mean_",
-    "var_",
-    "noise_variance_",
-    "n_components_",
-)
 
-
-class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPCA):
+class IncrementalPCA(CorePCAMixin, _SklearnIncrementalPCA):
     __doc__ = (
         "Incremental principal component analysis, exact, fitted by skaccel's C++ core."
         "\n\n"
@@ -56,6 +42,29 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
         + (_SklearnIncrementalPCA.__doc__ or "").split("\n", 1)[-1]
     )
 
+    _model_type = "IncrementalPCA"
+    _sklearn_patch = "sklearn.decomposition.IncrementalPCA"
+    _sklearn_tests = ("sklearn.decomposition.tests.test_incremental_pca",)
+
+    def transform(self, X):
+        """Apply dimensionality reduction to X.
+
+        X is projected on the first principal components previously extracted from a
+        training set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            New data, where `n_samples` is the number of samples
+            and `n_features` is the number of features.
+
+        Returns
+        -------
+        X_new : array-like of shape (n_samples, n_components)
+            Projection of X in the first principal components.
+        """
+        return self._dispatch_transform(X)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the model with X, using minibatches of size batch_size.
@@ -75,11 +84,11 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
             Returns the instance itself.
         """
         resolve_device(type(self).__name__)
-        for name in _FITTED:
-            self.__dict__.pop(name, None)
+        self._reset_fitted_state()
+        namespace = Namespace(X)
         X = validate_data(
             self,
-            X,
+            namespace.host(X),
             accept_sparse=["csr", "csc", "lil"],
             dtype=[np.float64, np.float32],
             # Dense X: checked on the core's output (raise_if_not_finite).
@@ -102,9 +111,9 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
         except BaseException:
             # A bad batch (NaN found by the core) must not leave a partial stream that
             # a later partial_fit would continue.
-            for name in _FITTED:
-                self.__dict__.pop(name, None)
+            self._reset_fitted_state()
             raise
+        self._apply_fields(namespace.wrap_fields(self._public_fields()))
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -129,6 +138,8 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
             Returns the instance itself.
         """
         resolve_device(type(self).__name__)
+        namespace = Namespace(X)
+        X = namespace.host(X)
         first_pass = not hasattr(self, "components_")
         if check_input:
             if sp.issparse(X):
@@ -146,6 +157,7 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
             )
         log_core(self, "partial_fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
         self._partial_fit(X, first_pass=first_pass, derive=True)
+        self._apply_fields(namespace.wrap_fields(self._public_fields()))
         return self
 
     def _partial_fit(self, X, first_pass, derive):
@@ -155,7 +167,7 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
         must the batch hold at least n_components rows.
         """
         n_samples, n_features = X.shape
-        stream_started = "_gram" in self.__dict__
+        stream_started = "n_samples_seen_" in self.__dict__
         message = None
         if self.n_components is None:
             n_components = self.n_components_ if stream_started else min(n_samples, n_features)
@@ -181,10 +193,15 @@ class IncrementalPCA(PersistenceMixin, CoreTransformMixin, _SklearnIncrementalPC
         if message is not None:
             raise_if_not_finite(self, X)  # scikit-learn checks X first
             raise ValueError(message)
-        update_moments(self, X, n_threads())
+        merge_moments(self, X, n_threads())
         self.n_components_ = n_components
         if derive:
             self._derive_components()
+
+    def _public_fields(self):
+        """The fitted fields that follow the input's namespace (the running moments stay
+        NumPy float64: the core merges them)."""
+        return {k: v for k, v in self._fitted_fields().items() if not k.startswith("_")}
 
     def _derive_components(self):
         """The fitted attributes from the running moments, as PCA(covariance_eigh) would

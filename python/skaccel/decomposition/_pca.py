@@ -1,6 +1,8 @@
 """Principal component analysis on the C++ core."""
 
+import functools
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.decomposition import PCA as _SklearnPCA
@@ -10,17 +12,9 @@ from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import validate_data
 
 from .. import _core
-from .._config import resolve_device
-from .._dispatch import (
-    generic_fallback_reason,
-    log_core,
-    log_fallback,
-    n_threads,
-    raise_if_not_finite,
-)
-from .._moments import x_moments
-from .._persistence import PersistenceMixin
-from ._base import CoreTransformMixin
+from .._dispatch import NOT_FINITE, Unsupported, dispatch, n_threads, raise_if_not_finite
+from .._moments import moments
+from ._base import CorePCAMixin
 
 
 def resolve_svd_solver(svd_solver, n_components, shape):
@@ -81,46 +75,90 @@ def flipped_components(Vt, n_components, dtype):
     return np.ascontiguousarray(components, dtype=dtype)
 
 
-class PCA(PersistenceMixin, CoreTransformMixin, _SklearnPCA):
+@dataclass
+class _FitInput:
+    X: np.ndarray
+    solver: str
+    n_components: object
+
+    @property
+    def detail(self):
+        return f"{self.solver}, {self.X.shape[0]}x{self.X.shape[1]} {self.X.dtype}"
+
+
+class PCA(CorePCAMixin, _SklearnPCA):
     __doc__ = (
         "Principal component analysis (PCA), fitted by skaccel's C++ core.\n\n"
         "Same parameters, fitted attributes and behaviour as scikit-learn's PCA. With "
-        "dense NumPy X, the solvers 'covariance_eigh' (X reduced to its centred scatter "
+        "dense X, the solvers 'covariance_eigh' (X reduced to its centred scatter "
         "matrix in one blocked parallel pass, without copying X, accumulated in float64, "
         "then a symmetric eigendecomposition in float64) and 'full' (LAPACK SVD of the "
         "centred X in float64) run in the core; the fitted arrays keep X's dtype. 'auto' "
         "is resolved exactly as scikit-learn resolves it. ``transform`` (and "
         "``fit_transform``) project X in one parallel pass of the core when X has the "
-        "model's dtype. 'arpack', 'randomized', sparse X and "
-        "array-API inputs run scikit-learn's own code (logged at INFO by the 'skaccel' "
-        "logger). X is never modified, whatever "
-        "``copy``. Pickles record their versions (see the README's compatibility "
-        "policy).\n" + (_SklearnPCA.__doc__ or "").split("\n", 1)[-1]
+        "model's dtype. Array-API inputs on the CPU run on the core too, and the fitted "
+        "attributes keep their namespace and device. 'arpack', 'randomized' and sparse X "
+        "run scikit-learn's own code (logged at INFO by the 'skaccel' logger). X is never "
+        "modified, whatever ``copy``. Pickles record their versions (see the README's "
+        "compatibility policy).\n" + (_SklearnPCA.__doc__ or "").split("\n", 1)[-1]
     )
+
+    _model_type = "PCA"
+    _sklearn_patch = "sklearn.decomposition.PCA"
+    _sklearn_tests = ("sklearn.decomposition.tests.test_pca",)
+
+    def transform(self, X):
+        """Apply dimensionality reduction to X.
+
+        X is projected on the first principal components previously extracted from a
+        training set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            New data, where `n_samples` is the number of samples
+            and `n_features` is the number of features.
+
+        Returns
+        -------
+        X_new : array-like of shape (n_samples, n_components)
+            Projection of X in the first principal components.
+        """
+        return self._dispatch_transform(X)
 
     def _fit(self, X):
         """Fit on X and return ``(U, S, Vt, X, x_is_centered, xp)`` like scikit-learn's
         ``PCA._fit`` (U is None on the core's paths: ``fit_transform`` then projects X)."""
-        resolve_device(type(self).__name__)
-        reason = generic_fallback_reason(X)
-        if reason is None:
-            # Finiteness of X is checked on the core's output instead of by a full pass
-            # over X here (raise_if_not_finite gives scikit-learn's error).
-            Xv = validate_data(
-                self, X, dtype=[np.float64, np.float32], ensure_2d=True, ensure_all_finite=False
-            )
-            solver, n_components = resolve_svd_solver(self.svd_solver, self.n_components, Xv.shape)
-            if solver in ("covariance_eigh", "full"):
-                self._fit_svd_solver = solver
-                result = self._fit_core(Xv, solver, n_components)
-                if result is not None:
-                    return result
-                reason = "the moments of X overflow float64"
-            elif solver == self.svd_solver:
-                reason = f"svd_solver={solver!r}"
-            else:
-                reason = f"svd_solver='auto' resolved to {solver!r}"
-        log_fallback(self, "fit", reason)
+        self._reset_fitted_state()
+        return dispatch(
+            self,
+            "fit",
+            X,
+            prepare=functools.partial(self._fit_input, X=X),
+            compute=functools.partial(self._fit_core, X=X),
+            fallback=functools.partial(self._fit_sklearn, X),
+        )
+
+    def _fit_input(self, namespace, X):
+        # Finiteness of X is checked on the core's output instead of by a full pass over
+        # X here (raise_if_not_finite gives scikit-learn's error).
+        Xv = validate_data(
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            ensure_2d=True,
+            ensure_all_finite=False,
+        )
+        solver, n_components = resolve_svd_solver(self.svd_solver, self.n_components, Xv.shape)
+        if solver not in ("covariance_eigh", "full"):
+            if solver == self.svd_solver:
+                return Unsupported(f"svd_solver={solver!r}")
+            return Unsupported(f"svd_solver='auto' resolved to {solver!r}")
+        self._fit_svd_solver = solver
+        self._check_n_components(Xv, solver, n_components)
+        return _FitInput(Xv, solver, n_components)
+
+    def _fit_sklearn(self, X):
         result = super()._fit(X)
         if isinstance(self.components_, np.ndarray):
             # arpack's components are a reversed view: stored contiguous, transforms
@@ -146,32 +184,39 @@ class PCA(PersistenceMixin, CoreTransformMixin, _SklearnPCA):
         raise_if_not_finite(self, X)  # scikit-learn checks X first
         raise ValueError(message)
 
-    def _fit_core(self, X, solver, n_components):
+    def _fit_core(self, prepared, namespace, X):
         """One core computation of the spectrum; sets the fitted attributes. Returns
-        ``_fit``'s tuple, or None when X is finite but its moments overflow."""
-        self._check_n_components(X, solver, n_components)
-        n_samples = X.shape[0]
-        log_core(self, "fit", f"{solver}, {X.shape[0]}x{X.shape[1]} {X.dtype}")
+        ``_fit``'s tuple (in X's namespace), or NOT_FINITE."""
+        Xv, solver, n_components = prepared.X, prepared.solver, prepared.n_components
+        n_samples = Xv.shape[0]
         if solver == "covariance_eigh":
-            moments = x_moments(X, n_threads())
-            if moments is None:
-                raise_if_not_finite(self, X)
-                return None
-            mean = moments[2]
+            m = moments(Xv, n_threads())
+            if m is None:
+                return NOT_FINITE
+            mean = m["_x_mean"]
             explained_variance, singular_values, Vt = spectrum_from_scatter(
-                moments[4], n_samples, n_components
+                m["_gram"], n_samples, n_components
             )
         else:
-            mean = np.mean(X, axis=0, dtype=np.float64)
+            mean = np.mean(Xv, axis=0, dtype=np.float64)
             if not np.isfinite(mean).all():
-                raise_if_not_finite(self, X)
-                return None
-            singular_values, Vt = _core.centered_right_singular(X, mean, n_threads())
+                return NOT_FINITE
+            singular_values, Vt = _core.centered_right_singular(Xv, mean, n_threads())
             explained_variance = singular_values**2 / (n_samples - 1)
-        self.mean_ = mean.astype(X.dtype)
-        self._set_spectrum(explained_variance, singular_values, Vt, X.shape, n_components)
-        xp, _ = get_namespace(X)
-        return None, singular_values.astype(X.dtype), Vt.astype(X.dtype), X, False, xp
+        self.mean_ = mean.astype(Xv.dtype)
+        self._set_spectrum(explained_variance, singular_values, Vt, Xv.shape, n_components)
+        self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
+        if namespace.is_numpy:
+            xp, _ = get_namespace(Xv)
+            return None, singular_values.astype(Xv.dtype), Vt.astype(Xv.dtype), Xv, False, xp
+        return (
+            None,
+            namespace.wrap(singular_values.astype(Xv.dtype)),
+            namespace.wrap(Vt.astype(Xv.dtype)),
+            X,
+            False,
+            namespace.xp,
+        )
 
     def _set_spectrum(self, explained_variance, singular_values, Vt, shape, n_components):
         """scikit-learn's post-processing of ``PCA._fit_full``, in the dtype of ``mean_``:
@@ -186,7 +231,8 @@ class PCA(PersistenceMixin, CoreTransformMixin, _SklearnPCA):
         elif 0 < n_components < 1.0:
             # side="right": the kept components explain strictly more than the share.
             ratio_cumsum = np.cumsum(explained_variance_ratio)
-            n_components = np.searchsorted(ratio_cumsum, np.asarray(n_components), "right") + 1
+            # A Python int (scikit-learn keeps the np.int64): model files hold integers.
+            n_components = int(np.searchsorted(ratio_cumsum, np.asarray(n_components), "right")) + 1
         if n_components < min(n_features, n_samples):
             self.noise_variance_ = np.mean(explained_variance[n_components:])
         else:

@@ -1,9 +1,10 @@
 """Ordinary least squares on the C++ core."""
 
+from sklearn.base import _fit_context
 from sklearn.linear_model import LinearRegression as _SklearnLinearRegression
 
 from .. import _core
-from .._dispatch import n_threads
+from .._dispatch import NOT_FINITE, Condition, n_threads
 from ._common import CoreLinearModelMixin
 
 
@@ -14,14 +15,21 @@ class LinearRegression(CoreLinearModelMixin, _SklearnLinearRegression):
         "LinearRegression: dense X with more samples than features is reduced to its "
         "weighted cross-products in one blocked parallel pass and solved by Cholesky (the "
         "minimum-norm solution when X is rank deficient); sparse X, positive=True and "
-        "n_features >= n_samples run scikit-learn's own code. Pickles record their "
+        "n_features >= n_samples run scikit-learn's own code. Array-API inputs on the CPU "
+        "(torch, array-api-strict, with ``array_api_dispatch=True``) run on the core too, "
+        "and the fitted attributes keep their namespace and device. Pickles record their "
         "versions (see the README's compatibility policy).\n"
         + (_SklearnLinearRegression.__doc__ or "").split("\n", 1)[-1]
     )
 
+    _model_type = "LinearRegression"
+    _sklearn_patch = "sklearn.linear_model.LinearRegression"
+    _sklearn_tests = ("sklearn.linear_model.tests.test_base",)
+    _core_conditions = {"fit": (Condition("positive=True", lambda est: est.positive),)}
     _fit_dtype = "numeric"  # scikit-learn's messages for non-numeric X
     _sample_weight_non_negative = True
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit linear model.
 
@@ -39,26 +47,24 @@ class LinearRegression(CoreLinearModelMixin, _SklearnLinearRegression):
         self : object
             Fitted Estimator.
         """
-        return self._fit_with_core(X, y, sample_weight)
+        return self._dispatch_fit(X, y, sample_weight)
 
-    def _unsupported_reason(self):
-        return "positive=True" if self.positive else None
-
-    def _fit_core(self, X, Y, sample_weight, single_target):
-        result = _core.linear_regression_fit(
-            X,
-            Y,
-            sample_weight,
+    def _fit_core(self, p, namespace):
+        fields = _core.fit_least_squares(
+            p.X,
+            p.Y,
+            p.sample_weight,
             bool(self.fit_intercept),
             float(getattr(self, "tol", 1e-6)),
             n_threads(self.n_jobs),
         )
-        if result is None:
-            return False
-        coef, intercept, singular, rank = result
-        self._set_coef_intercept(
-            coef, intercept, ravel_coef=single_target, single_target=single_target
+        if fields is None:
+            return NOT_FINITE
+        single = p.single_target
+        self._apply_fields(
+            self._linear_fields(fields, namespace, ravel_coef=single, single_target=single)
         )
-        self.rank_ = int(rank)
-        self.singular_ = singular
-        return True
+        self._apply_fields(
+            {"rank_": int(fields["rank_"]), "singular_": namespace.wrap(fields["singular_"])}
+        )
+        return self

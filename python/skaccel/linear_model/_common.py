@@ -1,4 +1,9 @@
-"""What LinearRegression and Ridge share: input preparation, attributes, predict."""
+"""What the linear models share: fit input preparation, their fitted fields, predict."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils.validation import (
@@ -7,58 +12,44 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .. import _core
-from .._config import resolve_device
-from .._dispatch import (
-    generic_fallback_reason,
-    log_core,
-    log_fallback,
-    n_threads,
-    raise_if_not_finite,
-)
-from .._hyperparameters import HyperparametersMixin
-from .._persistence import PersistenceMixin
+from .._dispatch import NOT_FINITE, Namespace, Unsupported, dispatch
+from .._persistence import _dtype_name
+from ..base import CoreEstimatorMixin
 
 
-class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
-    """The fit flow around the C++ core, and its predict, for linear models.
+@dataclass
+class FitInput:
+    """Validated fit inputs, as the core reads them (NumPy views)."""
 
-    Must precede the scikit-learn class in the bases. Subclasses define
-    ``_unsupported_reason()`` (parameters the core does not handle) and
-    ``_fit_core(X, Y, sample_weight, single_target)`` (one core call that sets the fitted
-    attributes and returns True, or False when the statistics were not finite).
+    X: np.ndarray
+    Y: np.ndarray  # (n, t)
+    single_target: bool  # y was 1-D
+    sample_weight: np.ndarray | None
+
+
+def _dtype(a) -> str:
+    return _dtype_name(getattr(a, "dtype", None))
+
+
+class CoreLinearModelMixin(CoreEstimatorMixin):
+    """The fit input preparation, fitted fields and predict of the linear models.
+
+    Must precede the scikit-learn class in the bases.
     """
 
+    _hyperparameters = {"fit": "normal_equations"}
     # validate_data dtype: LinearRegression keeps scikit-learn's "numeric" messages.
     _fit_dtype = [np.float64, np.float32]
     _sample_weight_non_negative = False
 
-    def _fit_with_core(self, X, y, sample_weight):
-        self._validate_params()
-        resolve_device(type(self).__name__)
-        reason = generic_fallback_reason(X) or self._unsupported_reason()
-        if reason is None:
-            Xv, Y, single_target, sw = self._prepare_fit(X, y, sample_weight)
-            if Xv.shape[1] >= Xv.shape[0]:
-                # The p×p normal equations are singular there; scikit-learn's solvers
-                # (lstsq, the n×n dual) keep full accuracy.
-                reason = "n_features >= n_samples"
-            else:
-                log_core(self, "fit", f"{Xv.shape[0]}x{Xv.shape[1]} {Xv.dtype}")
-                if self._fit_core(Xv, Y, sw, single_target):
-                    return self
-                raise_if_not_finite(self, Xv)
-                reason = "the cross-products are not finite (overflow or negative weights)"
-        log_fallback(self, "fit", reason)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-    def _prepare_fit(self, X, y, sample_weight, reset=True):
-        # Finiteness of X is checked on the kernel's output instead of by a full pass
-        # over X here (see raise_if_not_finite); y is small and checked as usual.
+    def _prepare_fit(self, namespace: Namespace, X, y, sample_weight, *, reset=True):
+        """Validated X, Y (2-D) and weights in X's float dtype (NumPy views of array-API
+        inputs). Finiteness of X is checked on the kernel's output instead of by a pass
+        over X here (raise_if_not_finite); y is small and checked as usual."""
         X, y = validate_data(
             self,
-            X,
-            y,
+            namespace.host(X),
+            namespace.host(y),
             reset=reset,
             dtype=self._fit_dtype,
             multi_output=True,
@@ -68,29 +59,62 @@ class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)  # as scikit-learn's _preprocess_data does
         y = np.asarray(y, dtype=X.dtype)
-        single_target = y.ndim == 1
-        Y = y.reshape(y.shape[0], -1)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight,
+                namespace.host(sample_weight),
                 X,
                 dtype=X.dtype,
                 ensure_non_negative=self._sample_weight_non_negative,
             )
-        return X, Y, single_target, sample_weight
+        return FitInput(X, y.reshape(y.shape[0], -1), y.ndim == 1, sample_weight)
 
-    def _set_coef_intercept(self, coef, intercept, *, ravel_coef, single_target):
-        self.coef_ = coef.reshape(-1) if ravel_coef else coef
+    def _fit_input(self, namespace: Namespace, X, y, sample_weight):
+        prepared = self._prepare_fit(namespace, X, y, sample_weight)
+        if prepared.X.shape[1] >= prepared.X.shape[0]:
+            # The p×p normal equations are singular there (for alpha = 0); scikit-learn's
+            # solvers (lstsq, Ridge's n×n dual) keep full accuracy.
+            return Unsupported("n_features >= n_samples")
+        return prepared
+
+    def _dispatch_fit(self, X, y, sample_weight):
+        """fit: the core's ``_fit_core(prepared, namespace)``, or scikit-learn's fit."""
+        self._reset_fitted_state()
+        return dispatch(
+            self,
+            "fit",
+            X,
+            prepare=functools.partial(self._fit_input, X=X, y=y, sample_weight=sample_weight),
+            compute=self._fit_core,
+            fallback=functools.partial(super().fit, X, y, sample_weight=sample_weight),
+        )
+
+    def _linear_fields(self, fields, namespace: Namespace, *, ravel_coef, single_target):
+        """coef_ and intercept_ from the core's (t, p) and (t,) arrays, shaped as
+        scikit-learn shapes them, in the input's namespace."""
+        coef = fields["coef_"]
+        coef = coef.reshape(-1) if ravel_coef else coef
+        intercept = fields["intercept_"]
         if not self.fit_intercept:
-            self.intercept_ = 0.0
-        else:
-            self.intercept_ = intercept[0] if single_target else intercept
+            intercept = 0.0
+        elif single_target:
+            intercept = intercept[0] if namespace.is_numpy else intercept.reshape(())
+        return {"coef_": namespace.wrap(coef), "intercept_": namespace.wrap(intercept)}
 
-    def _predict_fallback_reason(self, X):
-        reason = generic_fallback_reason(X)
-        if reason is None and not isinstance(self.coef_, np.ndarray):
-            reason = f"coef_ is a {type(self.coef_).__name__}, not a NumPy array"
-        return reason
+    def _predict_input(self, namespace: Namespace, X):
+        X = validate_data(self, namespace.host(X), reset=False, ensure_all_finite=False)
+        model = _dtype(self.coef_)
+        if X.dtype.name != model or model not in ("float32", "float64"):
+            return Unsupported(f"X is {X.dtype}, the model {model}")
+        intercept = self.intercept_
+        if not isinstance(intercept, float) and _dtype(intercept) != model:
+            return Unsupported("intercept_ and coef_ dtypes differ")
+        return X
+
+    def _predict_core(self, X, namespace: Namespace):
+        y = self._core_method("predict", X)
+        if not np.isfinite(y).all():
+            return NOT_FINITE
+        return namespace.wrap(y)
 
     def predict(self, X):
         """Predict using the linear model.
@@ -106,29 +130,11 @@ class CoreLinearModelMixin(PersistenceMixin, HyperparametersMixin):
             Predicted values.
         """
         check_is_fitted(self)
-        resolve_device(type(self).__name__)
-        reason = self._predict_fallback_reason(X)
-        if reason is not None:
-            log_fallback(self, "predict", reason)
-            return super().predict(X)
-        X = validate_data(self, X, reset=False, ensure_all_finite=False)
-        coef = self.coef_
-        intercept = self.intercept_
-        if X.dtype != coef.dtype or X.dtype not in (np.float32, np.float64):
-            log_fallback(self, "predict", f"X is {X.dtype}, the model {coef.dtype}")
-            return super().predict(X)
-        if isinstance(intercept, float) and intercept == 0.0:
-            intercept = None
-        else:
-            intercept = np.asarray(intercept)
-            if intercept.dtype != coef.dtype:
-                log_fallback(self, "predict", "intercept_ and coef_ dtypes differ")
-                return super().predict(X)
-            intercept = np.ascontiguousarray(intercept.reshape(-1))
-        coef2d = np.ascontiguousarray(coef.reshape(-1, coef.shape[-1]))
-        out = np.empty((X.shape[0], coef2d.shape[0]), dtype=X.dtype)
-        log_core(self, "predict")
-        _core.linear_predict(X, coef2d, intercept, out, n_threads(getattr(self, "n_jobs", None)))
-        if not np.isfinite(out).all():
-            raise_if_not_finite(self, X)
-        return out.reshape(-1) if coef.ndim == 1 else out
+        return dispatch(
+            self,
+            "predict",
+            X,
+            prepare=functools.partial(self._predict_input, X=X),
+            compute=self._predict_core,
+            fallback=functools.partial(super().predict, X),
+        )

@@ -8,6 +8,7 @@ equals the batch estimator on the concatenated data up to rounding.
 
 import numbers
 
+import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.linear_model._base import LinearModel
 from sklearn.utils._param_validation import Interval
@@ -15,19 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._config import resolve_device
-from .._dispatch import log_core, n_threads, raise_if_not_finite
-from ._common import CoreLinearModelMixin
-
-_STATE = (
-    "n_samples_seen_",
-    "_weight_sum",
-    "_x_mean",
-    "_y_mean",
-    "_gram",
-    "_xty",
-    "coef_",
-    "intercept_",
-)
+from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
+from ._common import CoreLinearModelMixin, FitInput
 
 
 class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorMixin, LinearModel):
@@ -38,58 +28,41 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
-    def _solve(self, state):
+    def _solver_args(self):
+        """(alpha, tol) of the core's solve: alpha empty for least squares."""
         raise NotImplementedError
 
-    def _moments(self):
-        return (
-            self.n_samples_seen_,
-            self._weight_sum,
-            self._x_mean,
-            self._y_mean,
-            self._gram,
-            self._xty,
-        )
-
-    def _update(self, X, Y, sample_weight, single_target, first, solve):
-        batch = _core.normal_equations(
-            X, Y, sample_weight, bool(self.fit_intercept), n_threads(self.n_jobs)
-        )
+    def _merge_batch(self, p, namespace, *, first, solve):
+        """Merge one batch's moments into the running ones (declared fields: a stream
+        pickled or saved in the middle resumes exactly); with ``solve``, re-solve."""
+        centered = bool(self.fit_intercept)
+        batch = _core.normal_equations(p.X, p.Y, p.sample_weight, centered, n_threads(self.n_jobs))
         if batch is None:
-            raise_if_not_finite(self, X)
+            raise_if_not_finite(self, p.X)
             raise ValueError(
                 f"{type(self).__name__}: the batch's cross-products are not finite "
                 "(values too large for the float64 accumulators)"
             )
-        if not first and batch[3].shape[0] != self._y_mean.shape[0]:
+        if not first and batch["_y_mean"].shape[0] != self._y_mean.shape[0]:
             raise ValueError(
-                f"y has {batch[3].shape[0]} targets, but the model was fitted with "
+                f"y has {batch['_y_mean'].shape[0]} targets, but the model was fitted with "
                 f"{self._y_mean.shape[0]}"
             )
-        state = (
+        # The running moments are the fields the core returns for a batch.
+        moments = (
             batch
             if first
-            else _core.merge_normal_equations(self._moments(), batch, bool(self.fit_intercept))
+            else _core.merge_normal_equations({k: self.__dict__[k] for k in batch}, batch, centered)
         )
-        (
-            self.n_samples_seen_,
-            self._weight_sum,
-            self._x_mean,
-            self._y_mean,
-            self._gram,
-            self._xty,
-        ) = state
-        self.n_samples_seen_ = int(self.n_samples_seen_)
-        self._weight_sum = float(self._weight_sum)
+        self._apply_fields(moments)
         if solve:
-            coef, intercept = self._solve(state)
+            alpha, tol = self._solver_args()
+            solution = _core.solve_normal_equations(moments, centered, alpha, tol)
+            solution = {k: v.astype(p.X.dtype) for k, v in solution.items()}
             # The first batch's y decides the output shape for the whole stream.
-            single = self.coef_.ndim == 1 if hasattr(self, "coef_") else single_target
-            self._set_coef_intercept(
-                coef.astype(X.dtype),
-                intercept.astype(X.dtype),
-                ravel_coef=single,
-                single_target=single,
+            single = np.ndim(self.coef_) == 1 if "coef_" in self.__dict__ else p.single_target
+            self._apply_fields(
+                self._linear_fields(solution, namespace, ravel_coef=single, single_target=single)
             )
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -109,13 +82,14 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
         self : object
             The updated estimator.
         """
-        first = not hasattr(self, "_gram")
+        first = "n_samples_seen_" not in self.__dict__
         if first:
             self._validate_params()
         resolve_device(type(self).__name__)
-        X, Y, single_target, sample_weight = self._prepare_fit(X, y, sample_weight, reset=first)
-        log_core(self, "partial_fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
-        self._update(X, Y, sample_weight, single_target, first, solve=True)
+        namespace = Namespace(X)
+        p = self._prepare_fit(namespace, X, y, sample_weight, reset=first)
+        log_core(self, "partial_fit", f"{p.X.shape[0]}x{p.X.shape[1]} {p.X.dtype}")
+        self._merge_batch(p, namespace, first=first, solve=True)
         return self
 
     def fit(self, X, y, sample_weight=None):
@@ -137,26 +111,24 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
         """
         self._validate_params()
         resolve_device(type(self).__name__)
-        for name in _STATE:
-            self.__dict__.pop(name, None)
-        X, Y, single_target, sample_weight = self._prepare_fit(X, y, sample_weight)
-        self.batch_size_ = self.batch_size or 5 * X.shape[1]
-        log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}, batches of {self.batch_size_}")
-        starts = range(0, X.shape[0], self.batch_size_)
+        self._reset_fitted_state()
+        namespace = Namespace(X)
+        p = self._prepare_fit(namespace, X, y, sample_weight)
+        self.batch_size_ = self.batch_size or 5 * p.X.shape[1]
+        log_core(
+            self, "fit", f"{p.X.shape[0]}x{p.X.shape[1]} {p.X.dtype}, batches of {self.batch_size_}"
+        )
+        starts = range(0, p.X.shape[0], self.batch_size_)
         for i, start in enumerate(starts):
             rows = slice(start, start + self.batch_size_)
-            self._update(
-                X[rows],
-                Y[rows],
-                None if sample_weight is None else sample_weight[rows],
-                single_target,
-                first=i == 0,
-                solve=i == len(starts) - 1,
+            batch = FitInput(
+                p.X[rows],
+                p.Y[rows],
+                p.single_target,
+                None if p.sample_weight is None else p.sample_weight[rows],
             )
+            self._merge_batch(batch, namespace, first=i == 0, solve=i == len(starts) - 1)
         return self
-
-    def _more_tags(self):  # pragma: no cover - scikit-learn < 1.6
-        return {"requires_y": True}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -206,10 +178,10 @@ class IncrementalLinearRegression(_IncrementalLinearModel):
         self.n_jobs = n_jobs
         self.batch_size = batch_size
 
-    def _solve(self, state):
-        return _core.solve_normal_equations(
-            state, bool(self.fit_intercept), "least_squares", [], 1e-6
-        )
+    _model_type = "IncrementalLinearRegression"
+
+    def _solver_args(self):
+        return [], 1e-6
 
 
 class IncrementalRidge(_IncrementalLinearModel):
@@ -254,7 +226,7 @@ class IncrementalRidge(_IncrementalLinearModel):
         self.n_jobs = n_jobs
         self.batch_size = batch_size
 
-    def _solve(self, state):
-        return _core.solve_normal_equations(
-            state, bool(self.fit_intercept), "ridge", [float(self.alpha)], 0.0
-        )
+    _model_type = "IncrementalRidge"
+
+    def _solver_args(self):
+        return [float(self.alpha)], 0.0

@@ -1,15 +1,26 @@
 """Ridge regression on the C++ core."""
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.linear_model import Ridge as _SklearnRidge
 
 from .. import _core
-from .._dispatch import n_threads
+from .._dispatch import NOT_FINITE, Condition, n_threads
 from ._common import CoreLinearModelMixin
 
 # Solvers the core computes; "svd" through the eigendecomposition of XᵀWX, which is the
-# same solution in exact arithmetic. Others run scikit-learn's code.
+# same solution in exact arithmetic. "cholesky" switches to it where Cholesky fails, as
+# scikit-learn does. Others run scikit-learn's code.
 _CORE_SOLVERS = {"auto": "cholesky", "cholesky": "cholesky", "svd": "svd"}
+
+
+def _alpha(estimator):
+    return np.asarray(estimator.alpha, dtype=np.float64).reshape(-1)
+
+
+def _bad_alpha(estimator):
+    alpha = _alpha(estimator)
+    return alpha.size == 0 or not np.all(np.isfinite(alpha)) or np.any(alpha < 0)
 
 
 class Ridge(CoreLinearModelMixin, _SklearnRidge):
@@ -19,9 +30,23 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
         "Dense X with more samples than features and solver 'auto', 'cholesky' or 'svd' "
         "is reduced to its weighted cross-products in one blocked parallel pass and "
         "solved in the core; other solvers, sparse X, positive=True and wide X run "
-        "scikit-learn's own code.\n" + (_SklearnRidge.__doc__ or "").split("\n", 1)[-1]
+        "scikit-learn's own code. Array-API inputs on the CPU run on the core, and the "
+        "fitted attributes keep their namespace and device.\n"
+        + (_SklearnRidge.__doc__ or "").split("\n", 1)[-1]
     )
 
+    _model_type = "Ridge"
+    _sklearn_patch = "sklearn.linear_model.Ridge"
+    _sklearn_tests = ("sklearn.linear_model.tests.test_ridge",)
+    _core_conditions = {
+        "fit": (
+            Condition("positive=True", lambda est: est.positive),
+            Condition("solver={solver!r}", lambda est: est.solver not in _CORE_SOLVERS),
+            Condition("alpha is not a finite non-negative value", _bad_alpha),
+        )
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit Ridge regression model.
 
@@ -40,44 +65,32 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
         self : object
             Fitted estimator.
         """
-        return self._fit_with_core(X, y, sample_weight)
+        return self._dispatch_fit(X, y, sample_weight)
 
-    def _alpha(self):
-        return np.asarray(self.alpha, dtype=np.float64).reshape(-1)
-
-    def _unsupported_reason(self):
-        if self.positive:
-            return "positive=True"
-        if self.solver not in _CORE_SOLVERS:
-            return f"solver={self.solver!r}"
-        alpha = self._alpha()
-        if alpha.size == 0 or not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
-            return "alpha is not a finite non-negative value"
-        return None
-
-    def _fit_core(self, X, Y, sample_weight, single_target):
-        alpha = self._alpha()
-        n_targets = Y.shape[1]
+    def _fit_core(self, p, namespace):
+        alpha = _alpha(self)
+        n_targets = p.Y.shape[1]
         if alpha.shape[0] not in (1, n_targets):
             raise ValueError(
                 "Number of targets and number of penalties do not correspond: "
                 f"{alpha.shape[0]} != {n_targets}"
             )
-        result = _core.ridge_fit(
-            X,
-            Y,
-            sample_weight,
+        fields = _core.fit_ridge(
+            p.X,
+            p.Y,
+            p.sample_weight,
             bool(self.fit_intercept),
             alpha.tolist(),
             _CORE_SOLVERS[self.solver],
-            n_threads(),
+            n_threads(getattr(self, "n_jobs", None)),
         )
-        if result is None:
-            return False
-        coef, intercept, self.solver_ = result
+        if fields is None:
+            return NOT_FINITE
         # scikit-learn's Ridge ravels coef_ for any single target, (n, 1) y included.
-        self._set_coef_intercept(
-            coef, intercept, ravel_coef=n_targets == 1, single_target=single_target
+        self._apply_fields(
+            self._linear_fields(
+                fields, namespace, ravel_coef=n_targets == 1, single_target=p.single_target
+            )
         )
-        self.n_iter_ = None
-        return True
+        self._apply_fields({"solver_": fields["solver_"], "n_iter_": None})
+        return self

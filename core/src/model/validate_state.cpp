@@ -1,9 +1,9 @@
 // One validator for every loader: pickle states (through the bindings) and model files.
 #include <map>
 
-#include "skaccel/schema.hpp"
+#include "skaccel/model.hpp"
 
-namespace skaccel::schema {
+namespace skaccel::model {
 namespace {
 
 using Kind = FieldValue::Kind;
@@ -20,8 +20,8 @@ std::string declared_text(const Field& f) {
   return s + ")";
 }
 
-[[noreturn]] void fail(const ModelSchema& s, const std::string& what) {
-  throw StateError(s.estimator + ": " + what);
+[[noreturn]] void fail(const ModelType& s, const std::string& what) {
+  throw StateError(s.name + ": " + what);
 }
 
 bool all_dims_optional(const Field& f) {
@@ -30,8 +30,9 @@ bool all_dims_optional(const Field& f) {
   return true;
 }
 
-void bind(const ModelSchema& s, const Field& f, const std::vector<std::int64_t>& shape,
-          std::map<std::string, std::int64_t>& dims, const std::string& sym, std::int64_t size) {
+void bind_dimension(const ModelType& s, const Field& f, const std::vector<std::int64_t>& shape,
+                    std::map<std::string, std::int64_t>& dims, const std::string& sym,
+                    std::int64_t size) {
   auto [it, inserted] = dims.emplace(sym, size);
   if (!inserted && it->second != size)
     fail(s, "attribute '" + f.name + "' does not match its declared shape " + declared_text(f) +
@@ -39,7 +40,7 @@ void bind(const ModelSchema& s, const Field& f, const std::vector<std::int64_t>&
                 std::to_string(it->second));
 }
 
-void check_shape(const ModelSchema& s, const Field& f, const std::vector<std::int64_t>& shape,
+void check_shape(const ModelType& s, const Field& f, const std::vector<std::int64_t>& shape,
                  std::map<std::string, std::int64_t>& dims) {
   std::vector<std::string> fixed;
   for (const auto& d : f.shape)
@@ -56,18 +57,18 @@ void check_shape(const ModelSchema& s, const Field& f, const std::vector<std::in
     std::string sym = (*symbols)[i];
     if (!sym.empty() && sym.back() == '?') sym.pop_back();
     if (shape[i] < 0) fail(s, "attribute '" + f.name + "' has a negative dimension");
-    bind(s, f, shape, dims, sym, shape[i]);
+    bind_dimension(s, f, shape, dims, sym, shape[i]);
   }
   // An optional axis that is absent has size 1 (coef_ of a single target), so that a
   // field holding it agrees: coef_ (3, p) with a scalar intercept_ is refused.
   if (symbols == &fixed)
     for (const auto& d : f.shape)
-      if (!d.empty() && d.back() == '?') bind(s, f, shape, dims, d.substr(0, d.size() - 1), 1);
+      if (!d.empty() && d.back() == '?') bind_dimension(s, f, shape, dims, d.substr(0, d.size() - 1), 1);
 }
 
 }  // namespace
 
-void validate_state(const ModelSchema& s, const std::vector<FieldValue>& values,
+void validate_state(const ModelType& s, const std::vector<FieldValue>& values,
                     bool require_fitted) {
   std::map<std::string, const FieldValue*> by_name;
   for (const auto& v : values) by_name[v.name] = &v;
@@ -127,11 +128,13 @@ void validate_state(const ModelSchema& s, const std::vector<FieldValue>& values,
         break;
       case DType::floating:
         if (v.kind == Kind::floating) {
+          // A plain float broadcasts over the optional axes (intercept_ = 0.0 of a
+          // multi-target model fitted without intercept); a 0-d array does not.
           if (!all_dims_optional(f))
             fail(s, "attribute '" + f.name + "' must be an array, got a float");
           break;
         }
-        if (v.kind != Kind::tensor) fail(s, "attribute '" + f.name + "' must be a NumPy array");
+        if (v.kind != Kind::tensor) fail(s, "attribute '" + f.name + "' must be an array");
         if (v.dtype != "float32" && v.dtype != "float64")
           fail(s, "attribute '" + f.name + "' must be float32 or float64, got " + v.dtype);
         if (float_dtype.empty())
@@ -144,4 +147,4 @@ void validate_state(const ModelSchema& s, const std::vector<FieldValue>& values,
   }
 }
 
-}  // namespace skaccel::schema
+}  // namespace skaccel::model

@@ -1,0 +1,142 @@
+"""The base of every skaccel estimator (:class:`CoreEstimatorMixin`).
+
+A skaccel estimator subclasses its scikit-learn counterpart (or scikit-learn's
+``BaseEstimator`` for the extension estimators) with this mixin first in its bases, and
+declares, as class attributes:
+
+``_model_type``
+    the model type the C++ core registers for it (its fitted fields and inference
+    methods). A user's subclass inherits it, and so pickles, validates and saves like its
+    parent.
+``_core_conditions``
+    per method, the cases the core does not compute (:class:`skaccel._dispatch.Condition`);
+    scikit-learn's code runs there, logged.
+``_hyperparameters``
+    per operation, the core's knob set (``get_hyperparameters(op)``).
+``_sklearn_patch`` / ``_sklearn_tests``
+    the scikit-learn object ``patch_sklearn`` replaces, and scikit-learn's test modules
+    that the conformance run applies to it.
+
+Everything else -- the pickle state and its checks, the reset of the fitted state, the
+model file's contents, C++ inference -- follows from the declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import _core
+from ._dispatch import Condition, n_threads
+from ._hyperparameters import Hyperparameters, hyperparameters_of
+from ._persistence import (
+    RECORD_KEY,
+    check_record,
+    constructor_defaults,
+    validate_fitted_state,
+    version_record,
+)
+from ._registry import ModelTypeInfo, model_type
+from .exceptions import CorruptModelError
+
+__all__ = ["CoreEstimatorMixin"]
+
+
+class CoreEstimatorMixin:
+    """Declared state, pickling with a version record, efficiency parameters and C++
+    inference for a skaccel estimator. Must precede the scikit-learn class in the bases."""
+
+    _model_type: ClassVar[str]
+    _core_conditions: ClassVar[dict[str, tuple[Condition, ...]]] = {}
+    _hyperparameters: ClassVar[dict[str, str]] = {}
+    _sklearn_patch: ClassVar[str | None] = None
+    _sklearn_tests: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_model_type" in vars(cls):
+            model_type(cls._model_type)  # an unregistered name fails at import
+
+    # --- the declared state -------------------------------------------------------------
+
+    @classmethod
+    def _model_type_info(cls) -> ModelTypeInfo:
+        return model_type(cls._model_type)
+
+    def _reset_fitted_state(self) -> None:
+        """Forget every declared fitted field (a fit starts from nothing)."""
+        for name in self._model_type_info().field_names:
+            self.__dict__.pop(name, None)
+
+    def _apply_fields(self, fields: Mapping[str, Any]) -> None:
+        """Set fitted fields by their declared names (what the core returns)."""
+        declared = self._model_type_info().field_names
+        undeclared = set(fields) - declared
+        if undeclared:  # a programming error: pickle and model file would disagree
+            raise RuntimeError(
+                f"{type(self).__name__}: fields {sorted(undeclared)} are not declared by "
+                f"model type {self._model_type}"
+            )
+        self.__dict__.update(fields)
+
+    def _fitted_fields(self) -> dict[str, Any]:
+        """The declared fields this estimator holds, by name."""
+        declared = self._model_type_info().field_names
+        return {k: v for k, v in self.__dict__.items() if k in declared}
+
+    # --- pickling -------------------------------------------------------------------------
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_sklearn_version", None)
+        state[RECORD_KEY] = version_record()
+        return state
+
+    def __setstate__(self, state):
+        name = type(self).__name__
+        if not isinstance(state, dict):
+            raise CorruptModelError(f"{name}: expected a dict state, got {type(state).__name__}")
+        state = dict(state)
+        record = state.pop(RECORD_KEY, None)
+        check_record(record, name)
+        validate_fitted_state(self._model_type, state)
+        # Hyperparameters added to scikit-learn after the model was saved get their
+        # class defaults, so later code never meets an AttributeError.
+        for param, default in constructor_defaults(type(self)).items():
+            state.setdefault(param, default)
+        self.__dict__.update(state)
+
+    # --- efficiency parameters ------------------------------------------------------------
+
+    @classmethod
+    def get_hyperparameters(cls, op: str) -> Hyperparameters:
+        """The live efficiency parameters of operation ``op`` (e.g. ``"fit"``).
+
+        They belong to the process (every estimator using the kernel sees them) and are
+        never saved with a model. Raises ``ValueError`` for an operation without any.
+        """
+        return hyperparameters_of(cls, op)
+
+    @classmethod
+    def reset_hyperparameters(cls, op: str) -> None:
+        """Restore the default efficiency parameters of operation ``op``."""
+        hyperparameters_of(cls, op).reset()
+
+    # --- C++ inference --------------------------------------------------------------------
+
+    def _core_method(self, method: str, X: np.ndarray):
+        """Run the model type's registered inference ``method`` on the validated X (the
+        same C++ function the model-file loader and skaccel-predict run), reading the
+        fitted arrays in place. Returns one array per declared output."""
+        info = self._model_type_info().method(method)
+        params = {p: getattr(self, p) for p in info.params}
+        return _core.run_method(
+            self._model_type,
+            method,
+            self.__dict__,
+            params,
+            X,
+            n_threads(getattr(self, "n_jobs", None)),
+        )

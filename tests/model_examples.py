@@ -1,0 +1,84 @@
+"""Fitted examples of every registered model type, gathered from the families' own files.
+
+Each family folder of the tests (``tests/<family>/``, named as the core's family) holds a
+``model_type_examples.py`` that defines
+
+``EXAMPLES``
+    a list of :class:`Example`: a model type, a name, and a function returning a fitted
+    estimator and an input for its inference methods;
+``CHECKS``
+    unfitted estimators for scikit-learn's estimator checks;
+``EXPECTED_FAILED_CHECKS``
+    ``{class name: {check name: reason}}`` (optional).
+
+The registry-driven tests (tests/test_model_types.py) and the golden files
+(tests/data/compat/write_golden.py) use them, so a new model type is tested by writing
+its examples, and a registered type without any makes a test fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TESTS = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Example:
+    model_type: str
+    name: str
+    make: Callable[[], tuple[Any, np.ndarray]]  # (fitted estimator, X for its methods)
+
+    @property
+    def case(self) -> str:
+        return f"{self.model_type}_{self.name}"
+
+    def __str__(self) -> str:
+        return self.case
+
+
+def _family_modules():
+    modules = []
+    for path in sorted(TESTS.glob("*/model_type_examples.py")):
+        name = f"model_type_examples_{path.parent.name}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        modules.append(module)
+    return modules
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def regression(n=64, p=6, t=2, seed=2024):
+    """X with non-zero means and scales, Y (n, t) linear in X plus noise, positive weights."""
+    r = rng(seed)
+    X = r.standard_normal((n, p)) * r.uniform(0.5, 10, p) + r.uniform(-5, 100, p)
+    Y = X @ r.standard_normal((p, t)) + r.uniform(-2, 2, t) + 0.1 * r.standard_normal((n, t))
+    w = r.uniform(0.5, 2.0, n)
+    return X, Y, w
+
+
+def spectrum(n=200, p=8, seed=7):
+    """Rotated data with a well-separated spectrum and means far from zero."""
+    r = rng(seed)
+    rotation, _ = np.linalg.qr(r.standard_normal((p, p)))
+    Z = r.standard_normal((n, p)) * np.geomspace(10.0, 0.1, p)
+    return Z @ rotation.T + r.uniform(-5.0, 5.0, p)
+
+
+# Last: the family files import the helpers above from this (partly initialised) module.
+_MODULES = _family_modules()
+EXAMPLES: list[Example] = [e for m in _MODULES for e in m.EXAMPLES]
+CHECKS: list[Any] = [c for m in _MODULES for c in m.CHECKS]
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
+    k: v for m in _MODULES for k, v in getattr(m, "EXPECTED_FAILED_CHECKS", {}).items()
+}
