@@ -8,7 +8,8 @@ PIP := $(PY) -m pip
 CORE_BUILD := build/core
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: all demo test test-cpp test-python install system-deps conformance golden bench lint clean
+.PHONY: all demo test test-cpp test-python install system-deps conformance golden bench lint \
+	format test-other-cpus test-sdk clean
 
 all: test
 
@@ -67,15 +68,41 @@ bench: install
 	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex
 	$(PY) benchmarks/bench_linear.py
 
+# ruff and clang-format are pinned in requirements-dev.txt.
+LINT_CPP = $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'examples/*.cpp')
 lint: $(VENV)/.deps
 	$(VENV)/bin/ruff check python tests benchmarks examples conformance
 	$(VENV)/bin/ruff format --check python tests benchmarks examples conformance
-	@if command -v clang-format >/dev/null; then \
-	  clang-format --dry-run --Werror $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp'); \
-	else echo "clang-format not installed: skipping C++ format check"; fi
+	$(VENV)/bin/clang-format --dry-run --Werror $(LINT_CPP)
+
+format: $(VENV)/.deps
+	$(VENV)/bin/ruff format python tests benchmarks examples conformance
+	$(VENV)/bin/clang-format -i $(LINT_CPP)
+
+# Golden files (written on another machine) and C++/Python parity under other OpenBLAS
+# kernels: plays other CPUs. Golden comparisons allow roundoff; parity within one machine
+# stays bit for bit.
+OTHER_CORETYPES ?= Haswell Nehalem
+test-other-cpus: test-cpp install
+	@for core in $(OTHER_CORETYPES); do \
+	  echo "== OPENBLAS_CORETYPE=$$core"; \
+	  OPENBLAS_CORETYPE=$$core $(CORE_BUILD)/core/skaccel_tools_tests --gtest_filter='*Golden*' \
+	    || exit 1; \
+	  OPENBLAS_CORETYPE=$$core SKACCEL_REQUIRE_CLI=1 \
+	    SKACCEL_PREDICT=$(abspath $(CORE_BUILD))/core/skaccel-predict \
+	    $(PY) -m pytest -q -p no:cacheprovider tests/test_compat.py tests/test_model_types.py \
+	    -k "compat or golden or cpp or round_trips" || exit 1; \
+	done
+
+# The wheel as a C++ SDK: build it, install it into a fresh virtual environment, build
+# examples/cpp against it with find_package(skaccel), compare with Python bit for bit.
+test-sdk: $(VENV)/.deps
+	rm -rf dist
+	$(PIP) wheel $(PIP_FLAGS) --no-deps --no-build-isolation -Cbuild-dir=build/wheel -w dist .
+	SKACCEL_WHEEL=$$(ls $(abspath dist)/skaccel-*.whl) $(PY) -m pytest -q -p no:cacheprovider tests/sdk
 
 clean:
-	rm -rf build
+	rm -rf build dist
 
 # C++ tools, example, AddressSanitizer and fuzzing: test-cpp-tools, cpp-example,
 # test-asan, fuzz (FUZZ_SECONDS=60), fuzz-npy, fuzz-csv.

@@ -23,8 +23,7 @@ model::ScalarType scalar_type(const AnyArray& a, const char* what) {
     if (d.bits == 32) return ScalarType::int32;
     if (d.bits == 64) return ScalarType::int64;
   }
-  throw InvalidArgument(std::string(what) +
-                        " must hold float32, float64, int32 or int64 values");
+  throw InvalidArgument(std::string(what) + " must hold float32, float64, int32 or int64 values");
 }
 
 model::AnyMatrix any_matrix(const AnyArray& a, const char* what) {

@@ -63,10 +63,10 @@ struct BindingRegistration {
 };
 void define_registered_bindings(nb::module_& m);
 
-#define SKACCEL_BINDINGS(ident)                                                        \
-  static void skaccel_define_bindings_##ident(::nanobind::module_& m);                 \
-  static const ::skaccel::bindings::BindingRegistration skaccel_bindings_##ident(      \
-      #ident, &skaccel_define_bindings_##ident);                                       \
+#define SKACCEL_BINDINGS(ident)                                                   \
+  static void skaccel_define_bindings_##ident(::nanobind::module_& m);            \
+  static const ::skaccel::bindings::BindingRegistration skaccel_bindings_##ident( \
+      #ident, &skaccel_define_bindings_##ident);                                  \
   static void skaccel_define_bindings_##ident(::nanobind::module_& m)
 
 }  // namespace skaccel::bindings

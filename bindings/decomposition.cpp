@@ -56,8 +56,7 @@ SKACCEL_BINDINGS(decomposition) {
       "symmetric_eigen_top", [](In64 A, std::int64_t k) { return eigen(A, k, true); }, "A"_a,
       "k"_a);
   // (eigenvalues ascending (p,), eigenvectors as columns (p, p)) of a symmetric matrix.
-  m.def(
-      "symmetric_eigen", [](In64 A) { return eigen(A, 0, false); }, "A"_a);
+  m.def("symmetric_eigen", [](In64 A) { return eigen(A, 0, false); }, "A"_a);
 }
 
 }  // namespace skaccel::bindings

@@ -55,8 +55,8 @@ nb::dict describe_type(const model::ModelType& t) {
     d["params"] = nb::cast(m.params);
     nb::list outputs;
     for (const auto& o : m.outputs)
-      outputs.append(nb::make_tuple(o.name, o.type == model::OutputType::int64 ? "int64"
-                                                                                : "floating"));
+      outputs.append(
+          nb::make_tuple(o.name, o.type == model::OutputType::int64 ? "int64" : "floating"));
     d["outputs"] = outputs;
     methods.append(d);
   }
@@ -91,13 +91,12 @@ nb::object run_method(const std::string& type_name, const std::string& method, n
     std::vector<size_t> shape{static_cast<size_t>(owned->rows)};
     if (!one_dimensional) shape.push_back(static_cast<size_t>(owned->cols));
     nb::dlpack::dtype dtype = owned->dtype == model::ScalarType::float32 ? nb::dtype<float>()
-                              : owned->dtype == model::ScalarType::int64
-                                  ? nb::dtype<std::int64_t>()
-                                  : nb::dtype<double>();
+                              : owned->dtype == model::ScalarType::int64 ? nb::dtype<std::int64_t>()
+                                                                         : nb::dtype<double>();
     static double empty = 0.0;
     void* data = owned->bytes.empty() ? static_cast<void*>(&empty) : owned->bytes.data();
-    result.append(nb::cast(
-        nb::ndarray<nb::numpy>(data, shape.size(), shape.data(), owner, nullptr, dtype)));
+    result.append(
+        nb::cast(nb::ndarray<nb::numpy>(data, shape.size(), shape.data(), owner, nullptr, dtype)));
   }
   return result.size() == 1 ? nb::object(result[0]) : nb::object(nb::tuple(result));
 }

@@ -5,10 +5,10 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
-#include "skaccel/checksum.hpp"
-#include "skaccel/model_file.hpp"
 #include "common.hpp"
+#include "skaccel/checksum.hpp"
 #include "skaccel/model.hpp"
+#include "skaccel/model_file.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -86,9 +86,9 @@ SKACCEL_BINDINGS(persistence) {
         mf::ModelToWrite w{estimator, params, record, attributes, feature_names, {}};
         std::vector<nb::ndarray<nb::ro, nb::device::cpu, nb::c_contig>> keep;
         for (nb::handle item : tensors) {
-          auto [name, dtype, array] = nb::cast<
-              std::tuple<std::string, std::string, nb::ndarray<nb::ro, nb::device::cpu, nb::c_contig>>>(
-              item);
+          auto [name, dtype, array] =
+              nb::cast<std::tuple<std::string, std::string,
+                                  nb::ndarray<nb::ro, nb::device::cpu, nb::c_contig>>>(item);
           std::vector<std::int64_t> shape;
           for (size_t i = 0; i < array.ndim(); ++i)
             shape.push_back(static_cast<std::int64_t>(array.shape(i)));

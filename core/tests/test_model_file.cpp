@@ -19,13 +19,13 @@
 #include "skaccel/errors.hpp"
 #include "skaccel/json.hpp"
 #include "skaccel/linear_model.hpp"
-#include "skaccel/model_file.hpp"
 #include "skaccel/model.hpp"
+#include "skaccel/model_file.hpp"
 #include "test_models.hpp"
 
 using namespace skaccel;
-using skaccel::IncompatibleFormatError;
 using model_file::Model;
+using skaccel::IncompatibleFormatError;
 using test_models::InterceptKind;
 using test_models::LinearModel;
 using test_models::make_linear_model;

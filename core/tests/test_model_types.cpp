@@ -59,12 +59,14 @@ TEST(ModelTypes, RunChecksTheStateAndTheInput) {
   EXPECT_EQ(y[1], 2.5);
   EXPECT_THROW(model::run(s, "transform", x, 1), InvalidArgument);
   std::vector<float> Xf(6);
-  EXPECT_THROW(model::run(s, "predict",
-                          model::AnyMatrix::of(ConstMatrixView<float>::row_major(Xf.data(), 2, 3)), 1),
-               InvalidArgument);
-  EXPECT_THROW(model::run(s, "predict",
-                          model::AnyMatrix::of(ConstMatrixView<double>::row_major(X.data(), 3, 2)), 1),
-               InvalidArgument);
+  EXPECT_THROW(
+      model::run(s, "predict",
+                 model::AnyMatrix::of(ConstMatrixView<float>::row_major(Xf.data(), 2, 3)), 1),
+      InvalidArgument);
+  EXPECT_THROW(
+      model::run(s, "predict",
+                 model::AnyMatrix::of(ConstMatrixView<double>::row_major(X.data(), 3, 2)), 1),
+      InvalidArgument);
   // A state that does not match its declaration never reaches the kernel.
   s.set_field("n_features_in_", model::Value::of_integer(4));
   EXPECT_THROW(model::run(s, "predict", x, 1), StateError);

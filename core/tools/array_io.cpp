@@ -49,7 +49,7 @@ struct Fd {
 std::uint64_t open_regular(const std::string& path, Fd& f) {
   f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (f.fd < 0) fail("cannot open '" + path + "': " + std::strerror(errno));
-  struct stat st {};
+  struct stat st{};
   if (::fstat(f.fd, &st) != 0) fail("cannot stat '" + path + "': " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) fail("'" + path + "' is not a regular file");
   return static_cast<std::uint64_t>(st.st_size);
@@ -320,19 +320,19 @@ void append_number(std::string& out, T v) {
     out += std::to_string(v);
     return;
   } else {
-  if (std::isnan(v)) {
-    out += "nan";
-    return;
+    if (std::isnan(v)) {
+      out += "nan";
+      return;
+    }
+    if (std::isinf(v)) {
+      out += v < 0 ? "-inf" : "inf";
+      return;
+    }
+    char buf[64];
+    const int n = std::snprintf(buf, sizeof buf, "%.*g", std::numeric_limits<T>::max_digits10,
+                                static_cast<double>(v));
+    out.append(buf, static_cast<std::size_t>(n));
   }
-  if (std::isinf(v)) {
-    out += v < 0 ? "-inf" : "inf";
-    return;
-  }
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%.*g", std::numeric_limits<T>::max_digits10,
-                              static_cast<double>(v));
-  out.append(buf, static_cast<std::size_t>(n));
-}
 }
 
 }  // namespace
@@ -652,6 +652,6 @@ template void write_csv<float>(const std::string&, const float*, std::int64_t, s
 template void write_csv<double>(const std::string&, const double*, std::int64_t, std::int64_t);
 template std::string csv_text<std::int64_t>(const std::int64_t*, std::int64_t, std::int64_t);
 template void write_csv<std::int64_t>(const std::string&, const std::int64_t*, std::int64_t,
-                                       std::int64_t);
+                                      std::int64_t);
 
 }  // namespace skaccel::tools

@@ -233,8 +233,9 @@ void describe(const skaccel::model_file::Model& model) {
     for (const auto& out : m.outputs)
       std::cout << " " << out.name << " ("
                 << (out.type == skaccel::model::OutputType::int64 ? "int64" : model.dtype())
-                << (m.one_dimensional(model.state()) ? ", n" : ", n x " +
-                                                                   std::to_string(m.columns(model.state())))
+                << (m.one_dimensional(model.state())
+                        ? ", n"
+                        : ", n x " + std::to_string(m.columns(model.state())))
                 << ")";
     std::cout << "\n";
   }

@@ -126,6 +126,21 @@ class CoreEstimatorMixin:
 
     # --- C++ inference --------------------------------------------------------------------
 
+    @staticmethod
+    def _inference_input(X: np.ndarray, model_dtype: str):
+        """X in the dtype the core computes a model of ``model_dtype`` in, or None.
+
+        NumPy computes a float64 model's ``X @ coef_.T`` in float64 whatever X's numeric
+        dtype, so X is converted to float64 then (a copy, as NumPy makes one); the C++
+        loader converts its input the same way, and both compute the same numbers. A
+        float32 model takes float32 X only (NumPy would compute float64 X in float64).
+        """
+        if X.dtype.name == model_dtype and model_dtype in ("float32", "float64"):
+            return X
+        if model_dtype == "float64" and X.dtype.kind in "fiub":
+            return X.astype(np.float64)
+        return None
+
     def _core_method(self, method: str, X: np.ndarray):
         """Run the model type's registered inference ``method`` on the validated X (the
         same C++ function the model-file loader and skaccel-predict run), reading the

@@ -221,10 +221,10 @@ struct Registration {
 // SKACCEL_REGISTER_MODEL_TYPE(Ridge) { return ModelType{...}; } in a family's
 // model_types.cpp. The core must be linked whole (it is a shared library), so that these
 // static registrations run.
-#define SKACCEL_REGISTER_MODEL_TYPE(ident)                                         \
-  static ::skaccel::model::ModelType skaccel_declare_model_type_##ident();         \
+#define SKACCEL_REGISTER_MODEL_TYPE(ident)                                             \
+  static ::skaccel::model::ModelType skaccel_declare_model_type_##ident();             \
   static const ::skaccel::model::Registration skaccel_model_type_registration_##ident( \
-      &skaccel_declare_model_type_##ident);                                        \
+      &skaccel_declare_model_type_##ident);                                            \
   static ::skaccel::model::ModelType skaccel_declare_model_type_##ident()
 
 // --- validation ------------------------------------------------------------------------
@@ -275,10 +275,14 @@ void run_into(const State& state, std::string_view method, const AnyMatrix& X,
 template <class T>
 constexpr ScalarType scalar_type_of() {
   static_assert(sizeof(T) == 4 || sizeof(T) == 8, "unsupported element type");
-  if constexpr (std::is_same_v<T, float>) return ScalarType::float32;
-  else if constexpr (std::is_same_v<T, double>) return ScalarType::float64;
-  else if constexpr (std::is_same_v<T, std::int32_t>) return ScalarType::int32;
-  else return ScalarType::int64;
+  if constexpr (std::is_same_v<T, float>)
+    return ScalarType::float32;
+  else if constexpr (std::is_same_v<T, double>)
+    return ScalarType::float64;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return ScalarType::int32;
+  else
+    return ScalarType::int64;
 }
 
 template <class T>
@@ -313,8 +317,7 @@ AnyMatrix AnyMatrix::of(MatrixView<T> m) {
 }
 template <class T>
 AnyMatrix AnyMatrix::of(ConstMatrixView<T> m) {
-  return {scalar_type_of<T>(), const_cast<T*>(m.data), m.rows, m.cols, m.row_stride,
-          m.col_stride};
+  return {scalar_type_of<T>(), const_cast<T*>(m.data), m.rows, m.cols, m.row_stride, m.col_stride};
 }
 template <class T>
 MatrixView<T> AnyMatrix::view() const {

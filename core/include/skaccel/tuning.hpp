@@ -37,10 +37,10 @@ struct Registration {
   explicit Registration(KnobSet (*declare)());
 };
 
-#define SKACCEL_REGISTER_KNOBS(ident)                                                 \
-  static ::skaccel::tuning::KnobSet skaccel_declare_knobs_##ident();                  \
-  static const ::skaccel::tuning::Registration skaccel_knobs_registration_##ident(    \
-      &skaccel_declare_knobs_##ident);                                                \
+#define SKACCEL_REGISTER_KNOBS(ident)                                              \
+  static ::skaccel::tuning::KnobSet skaccel_declare_knobs_##ident();               \
+  static const ::skaccel::tuning::Registration skaccel_knobs_registration_##ident( \
+      &skaccel_declare_knobs_##ident);                                             \
   static ::skaccel::tuning::KnobSet skaccel_declare_knobs_##ident()
 
 }  // namespace skaccel::tuning

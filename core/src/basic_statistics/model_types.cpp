@@ -31,7 +31,8 @@ SKACCEL_REGISTER_MODEL_TYPE(BasicStatistics) {
 }
 
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalBasicStatistics) {
-  return {"IncrementalBasicStatistics", "basic_statistics",
+  return {"IncrementalBasicStatistics",
+          "basic_statistics",
           "Per-feature statistics from running moments",
           model::concat(statistics_fields(),
                         {field(cf::n_samples, I, {}, "Samples seen by fit/partial_fit"),

@@ -26,12 +26,16 @@ std::vector<Field> covariance_fields() {
 }  // namespace
 
 SKACCEL_REGISTER_MODEL_TYPE(EmpiricalCovariance) {
-  return {"EmpiricalCovariance", "covariance", "Maximum likelihood covariance", covariance_fields(),
+  return {"EmpiricalCovariance",
+          "covariance",
+          "Maximum likelihood covariance",
+          covariance_fields(),
           {}};
 }
 
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalEmpiricalCovariance) {
-  return {"IncrementalEmpiricalCovariance", "covariance",
+  return {"IncrementalEmpiricalCovariance",
+          "covariance",
           "Maximum likelihood covariance from running moments",
           model::concat(covariance_fields(),
                         {field(mf::n_samples, I, {}, "Samples seen by fit/partial_fit"),

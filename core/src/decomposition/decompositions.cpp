@@ -9,7 +9,6 @@
 #include "skaccel/linear_model.hpp"
 #include "skaccel/threading.hpp"
 
-
 namespace skaccel::decomposition {
 
 Eigen symmetric_eigen(std::vector<double> A, std::int64_t n) {

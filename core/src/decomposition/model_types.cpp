@@ -8,10 +8,10 @@ namespace {
 
 using model::DType;
 using model::Field;
-using model::ModelType;
-using model::State;
 using model::field;
+using model::ModelType;
 using model::optional;
+using model::State;
 namespace mf = linear_model::moment_fields;
 
 const DType F = DType::floating, F64 = DType::float64, I = DType::integer;
@@ -36,10 +36,11 @@ void transform_rows(const State& s, const model::AnyMatrix& X, const model::AnyM
   const model::Tensor& components = s.tensor("components_");
   const std::int64_t k = components.shape[0], p = components.shape[1];
   std::vector<T> scale;
-  if (s.flag("whiten", false)) scale = whitening_scale<T>(s.tensor("explained_variance_").as<T>(), k);
+  if (s.flag("whiten", false))
+    scale = whitening_scale<T>(s.tensor("explained_variance_").as<T>(), k);
   pca_transform<T>(X.view<const T>(), ConstMatrixView<T>::row_major(components.as<T>(), k, p),
-                   s.tensor("mean_").as<T>(), scale.empty() ? nullptr : scale.data(),
-                   out.view<T>(), n_threads);
+                   s.tensor("mean_").as<T>(), scale.empty() ? nullptr : scale.data(), out.view<T>(),
+                   n_threads);
 }
 
 // PCA's transform: (X − mean_) · components_ᵀ, divided by √explained_variance_ with whiten.
@@ -64,7 +65,9 @@ model::Method transform_method() {
 }  // namespace
 
 SKACCEL_REGISTER_MODEL_TYPE(PCA) {
-  return {"PCA", "decomposition", "Principal component analysis",
+  return {"PCA",
+          "decomposition",
+          "Principal component analysis",
           model::concat(pca_fields(),
                         {field("n_samples_", I, {}, "Number of samples in fit"),
                          optional(field("_fit_svd_solver", DType::string, {},
@@ -73,7 +76,8 @@ SKACCEL_REGISTER_MODEL_TYPE(PCA) {
 }
 
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalPCA) {
-  return {"IncrementalPCA", "decomposition",
+  return {"IncrementalPCA",
+          "decomposition",
           "Principal component analysis from running moments (exact)",
           model::concat(pca_fields(),
                         {field("var_", F, {"n_features"}, "Per-feature variance"),

@@ -45,9 +45,9 @@ NormalEquations moments_from(const model::State& state, bool centered) {
   const Value* n = state.field(mf::n_samples);
   const Value* w = state.field(mf::weight_sum);
   // A count set to an integral float (scikit-learn's IncrementalPCA tests do) counts.
-  const bool integral_float = n && n->kind == Value::Kind::floating && n->floating >= 0 &&
-                              n->floating <= 9.0e15 && n->floating == static_cast<double>(
-                                  static_cast<std::int64_t>(n->floating));
+  const bool integral_float =
+      n && n->kind == Value::Kind::floating && n->floating >= 0 && n->floating <= 9.0e15 &&
+      n->floating == static_cast<double>(static_cast<std::int64_t>(n->floating));
   if (!n || !((n->kind == Value::Kind::integer && n->integer >= 0) || integral_float))
     throw InvalidArgument("the moments lack a non-negative integer n_samples_seen_");
   if (!w || (w->kind != Value::Kind::floating && w->kind != Value::Kind::integer))
@@ -55,8 +55,7 @@ NormalEquations moments_from(const model::State& state, bool centered) {
   ne.n_samples = integral_float ? static_cast<std::int64_t>(n->floating) : n->integer;
   ne.weight_sum = w->kind == Value::Kind::floating ? w->floating : static_cast<double>(w->integer);
   const model::Tensor* x_mean = state.optional_tensor(mf::x_mean);
-  if (!x_mean || x_mean->shape.size() != 1)
-    throw InvalidArgument("the moments lack a 1-D _x_mean");
+  if (!x_mean || x_mean->shape.size() != 1) throw InvalidArgument("the moments lack a 1-D _x_mean");
   const auto p = x_mean->shape[0];
   const model::Tensor* y_mean = state.optional_tensor(mf::y_mean);
   if (y_mean && y_mean->shape.size() != 1) throw InvalidArgument("_y_mean must be 1-D");
@@ -110,12 +109,12 @@ model::Fields solve_moments(const NormalEquations& ne, const std::vector<double>
   return out;
 }
 
-#define SKACCEL_INSTANTIATE(T)                                                                 \
-  template std::optional<model::Fields> fit_least_squares<T>(                                  \
-      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool, double, int);      \
-  template std::optional<model::Fields> fit_ridge<T>(ConstMatrixView<T>, ConstMatrixView<T>,   \
-                                                     const T*, std::int64_t, bool,             \
-                                                     const std::vector<double>&, RidgeSolver, int);
+#define SKACCEL_INSTANTIATE(T)                                                            \
+  template std::optional<model::Fields> fit_least_squares<T>(                             \
+      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool, double, int); \
+  template std::optional<model::Fields> fit_ridge<T>(                                     \
+      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool,               \
+      const std::vector<double>&, RidgeSolver, int);
 SKACCEL_INSTANTIATE(float)
 SKACCEL_INSTANTIATE(double)
 #undef SKACCEL_INSTANTIATE

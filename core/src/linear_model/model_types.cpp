@@ -7,11 +7,11 @@ namespace {
 
 using model::DType;
 using model::Field;
-using model::ModelType;
-using model::State;
 using model::field;
+using model::ModelType;
 using model::nullable;
 using model::optional;
+using model::State;
 namespace mf = moment_fields;
 
 const DType F = DType::floating, F64 = DType::float64, I = DType::integer, S = DType::string;
@@ -57,8 +57,8 @@ void predict_rows(const State& s, const model::AnyMatrix& X, const model::AnyMat
       b = broadcast.data();
     }
   }
-  predict<T>(X.view<const T>(), ConstMatrixView<T>::row_major(coef.as<T>(), t, p), b,
-             out.view<T>(), n_threads);
+  predict<T>(X.view<const T>(), ConstMatrixView<T>::row_major(coef.as<T>(), t, p), b, out.view<T>(),
+             n_threads);
 }
 
 model::Method predict_method() {
@@ -97,15 +97,15 @@ SKACCEL_REGISTER_MODEL_TYPE(LinearRegression) {
 }
 
 SKACCEL_REGISTER_MODEL_TYPE(Ridge) {
-  return linear_type(
-      "Ridge", "Linear least squares with l2 regularization",
-      {nullable(field("n_iter_", I, {"n_targets"}, "Iterations per target (None for direct solvers)")),
-       field("solver_", S, {}, "Solver that was used")});
+  return linear_type("Ridge", "Linear least squares with l2 regularization",
+                     {nullable(field("n_iter_", I, {"n_targets"},
+                                     "Iterations per target (None for direct solvers)")),
+                      field("solver_", S, {}, "Solver that was used")});
 }
 
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalLinearRegression) {
-  return linear_type("IncrementalLinearRegression",
-                     "Ordinary least squares fitted batch by batch", linear_moments());
+  return linear_type("IncrementalLinearRegression", "Ordinary least squares fitted batch by batch",
+                     linear_moments());
 }
 
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalRidge) {

@@ -16,7 +16,6 @@
 #include "skaccel/linear_model.hpp"
 #include "skaccel/threading.hpp"
 
-
 namespace skaccel::linear_model {
 namespace {
 

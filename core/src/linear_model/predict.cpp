@@ -9,7 +9,6 @@
 #include "skaccel/linear_model.hpp"
 #include "skaccel/threading.hpp"
 
-
 namespace skaccel::linear_model {
 namespace {
 

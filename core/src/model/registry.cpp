@@ -254,8 +254,7 @@ bool State::flag(std::string_view name, bool fallback) const {
   const Value* v = param(name);
   if (!v || v->kind == Value::Kind::null) return fallback;
   if (v->kind != Value::Kind::boolean)
-    throw StateError(owner() + ": hyperparameter '" + std::string(name) +
-                     "' must be a boolean");
+    throw StateError(owner() + ": hyperparameter '" + std::string(name) + "' must be a boolean");
   return v->boolean;
 }
 
@@ -319,9 +318,7 @@ void State::validate(bool require_fitted) const {
 
 // --- inference -----------------------------------------------------------------------------
 
-AnyMatrix OutputBuffer::matrix() {
-  return {dtype, bytes.data(), rows, cols, cols, 1};
-}
+AnyMatrix OutputBuffer::matrix() { return {dtype, bytes.data(), rows, cols, cols, 1}; }
 
 const Method& checked_method(const State& state, std::string_view name) {
   const ModelType& type = state.type();
@@ -329,8 +326,8 @@ const Method& checked_method(const State& state, std::string_view name) {
   if (!m) {
     std::string known;
     for (const auto& k : type.methods) known += (known.empty() ? "" : ", ") + k.name;
-    throw InvalidArgument(type.name + " has no method '" + std::string(name) + "' (it has: " +
-                          (known.empty() ? "none" : known) + ")");
+    throw InvalidArgument(type.name + " has no method '" + std::string(name) +
+                          "' (it has: " + (known.empty() ? "none" : known) + ")");
   }
   return *m;
 }

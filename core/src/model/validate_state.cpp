@@ -63,7 +63,8 @@ void check_shape(const ModelType& s, const Field& f, const std::vector<std::int6
   // field holding it agrees: coef_ (3, p) with a scalar intercept_ is refused.
   if (symbols == &fixed)
     for (const auto& d : f.shape)
-      if (!d.empty() && d.back() == '?') bind_dimension(s, f, shape, dims, d.substr(0, d.size() - 1), 1);
+      if (!d.empty() && d.back() == '?')
+        bind_dimension(s, f, shape, dims, d.substr(0, d.size() - 1), 1);
 }
 
 }  // namespace

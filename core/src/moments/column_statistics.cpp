@@ -8,7 +8,6 @@
 #include "skaccel/moments.hpp"
 #include "skaccel/threading.hpp"
 
-
 namespace skaccel::moments {
 namespace {
 
@@ -120,9 +119,9 @@ ColumnStatistics statistics_from(const model::State& state) {
   const Value* n = state.field(cf::n_samples);
   const Value* w = state.field(cf::weight_sum);
   // A count set to an integral float (scikit-learn's IncrementalPCA tests do) counts.
-  const bool integral_float = n && n->kind == Value::Kind::floating && n->floating >= 0 &&
-                              n->floating <= 9.0e15 && n->floating == static_cast<double>(
-                                  static_cast<std::int64_t>(n->floating));
+  const bool integral_float =
+      n && n->kind == Value::Kind::floating && n->floating >= 0 && n->floating <= 9.0e15 &&
+      n->floating == static_cast<double>(static_cast<std::int64_t>(n->floating));
   if (!n || !((n->kind == Value::Kind::integer && n->integer >= 0) || integral_float))
     throw InvalidArgument("the statistics lack a non-negative integer n_samples_seen_");
   if (!w || (w->kind != Value::Kind::floating && w->kind != Value::Kind::integer))

@@ -230,8 +230,9 @@ RecordFindings check_record(const Header& h) {
   const std::string who = "model '" + h.estimator + "'";
   const Json* record = h.json.find("record");
   if (!record || record->type != Json::Type::object) {
-    out.error = who + ": the file has no skaccel version record; it is damaged or was not "
-                      "written by skaccel";
+    out.error = who +
+                ": the file has no skaccel version record; it is damaged or was not "
+                "written by skaccel";
     return out;
   }
   for (const char* key : {"skaccel", "format_version", "sklearn", "python"}) {
@@ -276,7 +277,7 @@ struct MappedFile {
   int fd = -1;
   std::string path;
   off_t size = 0;
-  struct timespec mtime {};
+  struct timespec mtime{};
   ~MappedFile() {
     if (fd >= 0) ::close(fd);
   }
@@ -284,7 +285,7 @@ struct MappedFile {
 
 void Model::check_unchanged() const {
   if (!mapped_) return;
-  struct stat st {};
+  struct stat st{};
   if (::fstat(mapped_->fd, &st) != 0)
     throw FormatError("cannot check the mapped model file '" + mapped_->path +
                       "': " + std::strerror(errno));
@@ -364,7 +365,7 @@ int open_regular(const std::string& path) {
   check_path(path);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) io_error("cannot open", path, errno);
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
@@ -372,8 +373,7 @@ int open_regular(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    if (S_ISDIR(st.st_mode))
-      throw IoError("is a directory, not a model file", path, EISDIR);
+    if (S_ISDIR(st.st_mode)) throw IoError("is a directory, not a model file", path, EISDIR);
     throw IoError("is not a regular file (a FIFO, socket or device), not a model file", path,
                   EINVAL);
   }
@@ -386,7 +386,7 @@ int open_regular(const std::string& path) {
 
 Model Model::open(const std::string& path, bool mmap, bool verify) {
   const int fd = open_regular(path);
-  struct stat st {};
+  struct stat st{};
   ::fstat(fd, &st);
   const auto size = static_cast<std::uint64_t>(st.st_size);
   Model m;
@@ -466,8 +466,7 @@ void Model::predict(ConstMatrixView<T> X, MatrixView<T> out, int n_threads) cons
   const model::Method& m = method();
   if (m.outputs.size() != 1 || m.outputs[0].type != model::OutputType::floating)
     throw InvalidArgument(type_->name + "." + m.name + " does not write one float output");
-  model::run_into(*state_, m.name, model::AnyMatrix::of(X), {model::AnyMatrix::of(out)},
-                  n_threads);
+  model::run_into(*state_, m.name, model::AnyMatrix::of(X), {model::AnyMatrix::of(out)}, n_threads);
 }
 
 template void Model::predict<float>(ConstMatrixView<float>, MatrixView<float>, int) const;
@@ -521,7 +520,7 @@ namespace {
 std::string save_target(const std::string& path) {
   std::string target = path;
   for (int hops = 0; hops < 40; ++hops) {
-    struct stat st {};
+    struct stat st{};
     if (::lstat(target.c_str(), &st) != 0) {
       if (errno == ENOENT) return target;  // a new file (its directory is checked by open)
       io_error("cannot save a model to", path, errno);
@@ -538,12 +537,12 @@ std::string save_target(const std::string& path) {
       target = link;
       continue;
     }
-    if (S_ISDIR(st.st_mode))
-      throw IoError("cannot save a model over a directory", path, EISDIR);
+    if (S_ISDIR(st.st_mode)) throw IoError("cannot save a model over a directory", path, EISDIR);
     if (!S_ISREG(st.st_mode))
-      throw IoError("cannot save a model over what is not a regular file (a FIFO, socket or "
-                    "device); remove it or choose another path",
-                    path, EINVAL);
+      throw IoError(
+          "cannot save a model over what is not a regular file (a FIFO, socket or "
+          "device); remove it or choose another path",
+          path, EINVAL);
     return target;
   }
   throw IoError("cannot save a model: too many levels of symbolic links", path, ELOOP);
@@ -645,7 +644,7 @@ void save(const std::string& path, const ModelToWrite& m, const SaveOptions& opt
   // Write a new file beside the target, then rename it over the target: the old model
   // stays whole until the new one is complete (and, with `durable`, on the disk).
   const std::string target = save_target(path);
-  struct stat old {};
+  struct stat old{};
   const bool replacing = ::stat(target.c_str(), &old) == 0;
   std::string tmp;
   const int fd = create_temporary(target, &tmp);

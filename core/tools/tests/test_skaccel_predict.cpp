@@ -265,8 +265,8 @@ TEST(SkaccelPredict, GoldenCompatFilesGiveTheExpectedOutputs) {
         SCOPED_TRACE(model + " " + o.method);
         ++cases;
         const NpyArray expected = read_npy((version.path() / o.file).string());
-        const std::string args = q(model) + " " + q((version.path() / c.X).string()) +
-                                 " --method " + o.method + " -o ";
+        const std::string args =
+            q(model) + " " + q((version.path() / c.X).string()) + " --method " + o.method + " -o ";
         const Result npy = run(dir, args + q(dir / "y.npy") + " --no-mmap");
         ASSERT_EQ(npy.rc, 0) << npy.err;
         const Result csv = run(dir, args + q(dir / "y.csv"));
@@ -300,8 +300,8 @@ TEST(SkaccelPredict, UsageErrorsExitWithTwo) {
                                                                   InterceptKind::tensor_scalar, 1));
   const std::vector<double> X(6, 1.0);
   write_npy(dir / "x.npy", ElementType::float64, {2, 3}, X.data());
-  const Result r = run(dir, q(model) + " " + q(dir / "x.npy") + " -o " + q(dir / "y.npy") +
-                                " -o " + q(dir / "z.npy"));
+  const Result r = run(dir, q(model) + " " + q(dir / "x.npy") + " -o " + q(dir / "y.npy") + " -o " +
+                                q(dir / "z.npy"));
   EXPECT_EQ(r.rc, 2) << r.err;
   EXPECT_NE(r.err.find("1 output"), std::string::npos) << r.err;
 }

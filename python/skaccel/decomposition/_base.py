@@ -29,14 +29,15 @@ class CorePCAMixin(CoreEstimatorMixin):
 
     _hyperparameters = {"fit": "normal_equations"}
 
-    def _core_transform_reason(self, X):
-        """Why the core cannot project X with the fitted arrays (None when it can)."""
+    def _core_transform_input(self, X):
+        """X as the core projects it with the fitted arrays, or Unsupported."""
         model = _dtype_name(self.components_.dtype)
         if self.components_.shape[0] == 0:
-            return "no components"
-        if X.dtype.name != model or _dtype_name(self.mean_.dtype) != model:
-            return f"X is {X.dtype}, the model {model}"
-        return None
+            return Unsupported("no components")
+        converted = self._inference_input(X, model)
+        if converted is None or _dtype_name(self.mean_.dtype) != model:
+            return Unsupported(f"X is {X.dtype}, the model {model}")
+        return converted
 
     def _transform_input(self, namespace, X):
         X = validate_data(
@@ -46,8 +47,7 @@ class CorePCAMixin(CoreEstimatorMixin):
             reset=False,
             ensure_all_finite=False,  # checked on the output
         )
-        reason = self._core_transform_reason(X)
-        return X if reason is None else Unsupported(reason)
+        return self._core_transform_input(X)
 
     def _transform_core(self, X, namespace):
         out = self._core_method("transform", X)
@@ -69,11 +69,9 @@ class CorePCAMixin(CoreEstimatorMixin):
     def _transform(self, X, xp, x_is_centered=False):
         namespace = Namespace(X)
         host = namespace.host(X)
-        if (
-            x_is_centered
-            or not isinstance(host, np.ndarray)
-            or self._core_transform_reason(host) is not None
-        ):
+        if not x_is_centered and isinstance(host, np.ndarray):
+            host = self._core_transform_input(host)
+        if x_is_centered or not isinstance(host, np.ndarray):
             return super()._transform(X, xp, x_is_centered=x_is_centered)
         log_core(self, "transform", f"{host.shape[0]}x{host.shape[1]} {host.dtype}")
         out = self._core_method("transform", host)

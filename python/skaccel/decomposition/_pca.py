@@ -227,7 +227,7 @@ class PCA(CorePCAMixin, _SklearnPCA):
         explained_variance = explained_variance.astype(dtype)
         explained_variance_ratio = explained_variance / np.sum(explained_variance)
         if n_components == "mle":
-            n_components = _infer_dimension(explained_variance, n_samples)
+            n_components = int(_infer_dimension(explained_variance, n_samples))
         elif 0 < n_components < 1.0:
             # side="right": the kept components explain strictly more than the share.
             ratio_cumsum = np.cumsum(explained_variance_ratio)

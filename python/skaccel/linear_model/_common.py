@@ -103,12 +103,13 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
     def _predict_input(self, namespace: Namespace, X):
         X = validate_data(self, namespace.host(X), reset=False, ensure_all_finite=False)
         model = _dtype(self.coef_)
-        if X.dtype.name != model or model not in ("float32", "float64"):
-            return Unsupported(f"X is {X.dtype}, the model {model}")
         intercept = self.intercept_
         if not isinstance(intercept, float) and _dtype(intercept) != model:
             return Unsupported("intercept_ and coef_ dtypes differ")
-        return X
+        converted = self._inference_input(X, model)
+        if converted is None:
+            return Unsupported(f"X is {X.dtype}, the model {model}")
+        return converted
 
     def _predict_core(self, X, namespace: Namespace):
         y = self._core_method("predict", X)
