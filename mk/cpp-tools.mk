@@ -40,6 +40,7 @@ cpp-example: $(CPP_TOOLS_BUILD)/build.ninja
 	$(CPP_TOOLS_BUILD)/core/skaccel-make-test-models $(CPP_TOOLS_BUILD)/example-models
 	$(CPP_TOOLS_BUILD)/core/examples/cpp/predict_example $(CPP_TOOLS_BUILD)/example-models/linreg_f64_multi.skm
 	$(CPP_TOOLS_BUILD)/core/examples/cpp/predict_example $(CPP_TOOLS_BUILD)/example-models/ridge_f32_single.skm 1 2 3 -1 0 0.5
+	$(CPP_TOOLS_BUILD)/core/examples/cpp/predict_example tests/data/compat/0.2.0/PCA_f32_full_whiten.skm
 
 # --- AddressSanitizer + UndefinedBehaviorSanitizer (gcc) -------------------------------
 # libgomp's thread pool is not freed at exit, which LeakSanitizer may report; the suite
@@ -67,6 +68,9 @@ fuzz-build: $(FUZZ_BUILD)/build.ninja
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
 	rm -rf $(FUZZ_BUILD)/seeds
 	$(FUZZ_BUILD)/make_seeds $(FUZZ_BUILD)/seeds
+	# Every model type: the golden model files of every release are seeds too.
+	for f in tests/data/compat/*/*.skm; do \
+	  cp "$$f" "$(FUZZ_BUILD)/seeds/model/$$(basename $$(dirname $$f))-$$(basename $$f)"; done
 
 # $(call run-fuzzer,NAME,CORPUS,EXTRA-FLAGS): a fresh working copy of the seeds, then
 # libFuzzer for FUZZ_SECONDS; a finding makes libFuzzer (and so make) exit non-zero.

@@ -336,3 +336,51 @@ TEST(Hyperparameters, SetGetResetAndValidate) {
   hp.cpu_grain_size = 0;
   EXPECT_THROW(set_fit_hyperparameters(hp), InvalidArgument);
 }
+
+// Products of |x| ~ 1e-162 underflow double, of float32 blocks ~ 1e-25 underflow float,
+// of 1e200 overflow: the kernel rescales by a power of two and the solvers unscale.
+template <class T>
+void expect_exact_fit_at_scale(double scale) {
+  const std::int64_t n = 40, p = 3;
+  std::vector<T> X(n * p), y(n);
+  std::uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return (static_cast<double>(state >> 8) / (1 << 24)) - 0.5;
+  };
+  for (auto& v : X) v = static_cast<T>(next() * scale);
+  for (std::int64_t i = 0; i < n; ++i)
+    y[i] = static_cast<T>(1.0 * X[i * p] - 2.0 * X[i * p + 1] + 3.0 * X[i * p + 2] + 0.5 * scale);
+  const auto ne = accumulate_normal_equations<T>(ConstMatrixView<T>::row_major(X.data(), n, p),
+                                                 ConstMatrixView<T>::row_major(y.data(), n, 1),
+                                                 nullptr, 1, true, 2);
+  ASSERT_TRUE(all_finite(ne));
+  const Solution s = solve_least_squares(ne, 1e-6);
+  const double tol = sizeof(T) == 4 ? 1e-3 : 1e-8;
+  EXPECT_EQ(s.rank, 3) << scale;
+  EXPECT_NEAR(s.coef[0], 1.0, tol) << scale;
+  EXPECT_NEAR(s.coef[1], -2.0, tol) << scale;
+  EXPECT_NEAR(s.coef[2], 3.0, tol) << scale;
+  EXPECT_NEAR(s.intercept[0] / scale, 0.5, tol) << scale;
+  const Solution r = solve_ridge(ne, {0.0}, RidgeSolver::eigen);
+  EXPECT_NEAR(r.coef[2], 3.0, tol) << scale;
+}
+
+TEST(NormalEquations, RescalesDataWhoseProductsLeaveTheRange) {
+  for (double scale : {1e-300, 1e-200, 1e-162, 1e-100, 1.0, 1e100, 1e200, 1e300})
+    expect_exact_fit_at_scale<double>(scale);
+  for (double scale : {1e-30, 1e-25, 1e-18, 1.0, 1e18, 1e25, 1e30})
+    expect_exact_fit_at_scale<float>(scale);
+}
+
+TEST(NormalEquations, MomentsOfScaledDataSayTheirScale) {
+  std::vector<double> X{1e-200, 3e-200, -2e-200, 5e-200};
+  const auto ne = accumulate_normal_equations<double>(
+      ConstMatrixView<double>::row_major(X.data(), 4, 1),
+      ConstMatrixView<double>(nullptr, 4, 0, 0, 0), nullptr, 1, true, 1);
+  EXPECT_NE(ne.x_scale, 1.0);
+  EXPECT_NEAR(ne.x_mean[0] / ne.x_scale, 1.75e-200, 1e-212);
+  NormalEquations plain = ne;
+  plain.x_scale = 1.0;
+  EXPECT_THROW(merge(ne, plain), InvalidArgument);
+}

@@ -23,8 +23,30 @@ from ._dispatch import raise_if_not_finite
 def moments(X, n_threads, *, center=True, sample_weight=None):
     """The moments of the rows of X (float32 or float64, any strides), centred or not
     (``center=False``: ``_gram = Σ x xᵀ`` and ``_x_mean`` zeros). None when a moment is
-    not finite (NaN/inf in X, or overflow)."""
+    not finite (NaN/inf in X, or overflow).
+
+    For X whose products would under- or overflow float64 (|x| ≲ 1e-144 or ≳ 1e144) the
+    moments are of ``X * _x_scale`` (a power of two, in the dict): divide ``_x_mean`` by it
+    and ``_gram`` by its square (:func:`unscaled`)."""
     return _core.normal_equations(X, None, sample_weight, bool(center), n_threads)
+
+
+def unscaled(m):
+    """(mean, gram, scale) of moments, the mean unscaled; ``gram / scale / scale`` is the
+    unscaled scatter (divide by the scale twice: its square may overflow)."""
+    scale = m.get("_x_scale", 1.0)
+    return m["_x_mean"] / scale, m["_gram"], scale
+
+
+def check_unscaled(estimator, m):
+    """Running moments are merged across batches unscaled: a batch whose moments only
+    exist scaled cannot join them."""
+    if "_x_scale" in m or "_y_scale" in m:
+        raise ValueError(
+            f"{type(estimator).__name__}: the batch's values are too small or too large "
+            "for float64 running moments (their products under- or overflow); rescale X "
+            "(and y) to magnitudes within about 1e-140 to 1e140"
+        )
 
 
 def merge_moments(estimator, X, n_threads, *, center=True, sample_weight=None):
@@ -41,6 +63,7 @@ def merge_moments(estimator, X, n_threads, *, center=True, sample_weight=None):
             f"{type(estimator).__name__}: the moments of X are not finite (values too "
             "large for the float64 accumulators)"
         )
+    check_unscaled(estimator, batch)
     if all(name in estimator.__dict__ for name in batch):
         previous = {name: estimator.__dict__[name] for name in batch}
         batch = _core.merge_normal_equations(previous, batch, bool(center))

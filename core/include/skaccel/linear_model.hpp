@@ -43,12 +43,20 @@ struct NormalEquations {
   std::vector<double> y_mean;  // t; zeros unless centered
   std::vector<double> gram;    // p×p, full symmetric, row-major: Σ w (x-x̄)(x-x̄)ᵀ
   std::vector<double> xty;     // p×t, row-major:                Σ w (x-x̄)(y-ȳ)ᵀ
+  // The statistics are of (x·x_scale, y·y_scale): 1 unless the data's magnitude would
+  // under- or overflow the products (then a power of two). The solvers return solutions
+  // of the unscaled problem; other consumers divide (x_mean by x_scale, gram by x_scale²).
+  double x_scale = 1.0, y_scale = 1.0;
+  double max_abs_x = 0.0, max_abs_y = 0.0;  // largest |√w·(x − shift)·x_scale| (and y) seen
 };
 
 // X: n×p, Y: n×t (t may be 0: the moments of X alone, as covariance and PCA need),
 // sample_weight: n non-negative weights with the given stride, or
 // nullptr for unit weights. Any strides are accepted; nothing is copied wholesale.
-// Non-finite input yields non-finite statistics (callers check, see all_finite()).
+// Non-finite input yields non-finite statistics (callers check, see all_finite()). Data
+// whose products would leave the range of the compute type (|x| below ~1e-144 or above
+// ~1e144 in float64, ~1e-15 / 1e15 for float32 blocks) is accumulated scaled (x_scale,
+// y_scale) in a second pass.
 template <class T>
 NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y,
                                             const T* sample_weight,
@@ -99,7 +107,8 @@ inline constexpr const char* xty = "_xty";
 }  // namespace moment_fields
 
 // The moments as fields (float64 arrays; n_samples_seen_ an integer, _weight_sum a float);
-// _y_mean and _xty only when there are targets.
+// _y_mean and _xty only when there are targets; _x_scale and _y_scale (floats) only when
+// the moments are of scaled data (NormalEquations::x_scale).
 model::Fields to_fields(const NormalEquations& ne);
 // The moments held by a state's fields (as to_fields() writes them; without _y_mean and
 // _xty: no targets). InvalidArgument when they are missing or inconsistent.

@@ -37,6 +37,8 @@ model::Fields to_fields(const NormalEquations& ne) {
     f.set_array<double>(mf::y_mean, {t}, ne.y_mean);
     f.set_array<double>(mf::xty, {p, t}, ne.xty);
   }
+  if (ne.x_scale != 1.0) f.set("_x_scale", Value::of_floating(ne.x_scale));
+  if (ne.y_scale != 1.0) f.set("_y_scale", Value::of_floating(ne.y_scale));
   return f;
 }
 
@@ -69,6 +71,13 @@ NormalEquations moments_from(const model::State& state, bool centered) {
     ne.y_mean = values_of(state, mf::y_mean, static_cast<std::size_t>(t));
     ne.xty = values_of(state, mf::xty, static_cast<std::size_t>(p * t));
   }
+  for (auto [name, scale] :
+       {std::pair{"_x_scale", &ne.x_scale}, std::pair{"_y_scale", &ne.y_scale}})
+    if (const Value* v = state.field(name)) {
+      if (v->kind != Value::Kind::floating || !(v->floating > 0.0))
+        throw InvalidArgument(std::string("the moments' ") + name + " must be a positive float");
+      *scale = v->floating;
+    }
   return ne;
 }
 

@@ -6,6 +6,12 @@
 // the true mean, so no catastrophic cancellation occurs when |mean| ≫ spread, and float32
 // input is accumulated in double. Threads own contiguous block ranges and their partial
 // sums are reduced in thread order, so results are reproducible for a given thread count.
+//
+// Range: products of the gathered values must neither underflow nor overflow the compute
+// type (|X| ~ 1e-162 squares to 0 in double, float32 blocks of ~1e-25 to 0 in float). The
+// gather records the largest gathered magnitude; when it lies outside a safe range, the
+// pass is repeated on data scaled by one power of two (exact), and the statistics say so
+// (x_scale, y_scale): the solvers unscale their solutions, other consumers their results.
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
@@ -25,6 +31,7 @@ struct Partial {
   std::vector<double> x_sum;  // Σ w (x − s)
   std::vector<double> y_sum;  // Σ w (y − s_y)
   double weight_sum = 0.0;
+  double max_abs_x = 0.0, max_abs_y = 0.0;  // of the gathered values
   Partial(std::int64_t p, std::int64_t t)
       : gram(static_cast<std::size_t>(p * p), 0.0),
         xty(static_cast<std::size_t>(p * t), 0.0),
@@ -61,34 +68,59 @@ double weight_at(const T* w, std::int64_t stride, std::int64_t i) {
   return w ? static_cast<double>(w[i * stride]) : 1.0;
 }
 
-// Gathers rows [r0, r1) as √w·(x − xs) into A and √w·(y − ys) into B (row-major, first
-// row at the given pointers) and √w into r; returns Σw.
+struct Gathered {
+  double weight_sum = 0.0;
+  double max_abs_x = 0.0, max_abs_y = 0.0;
+};
+
+// Gathers rows [r0, r1) as √w·(x − xs)·xc into A and √w·(y − ys)·yc into B (row-major,
+// first row at the given pointers) and √w into r; returns Σw and the largest |A|, |B|.
 template <class T, class C>
-double gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
-              std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, C* A, C* B,
-              C* r) {
+Gathered gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
+                std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, double xc,
+                double yc, C* A, C* B, C* r) {
   const std::int64_t p = X.cols, t = Y.cols;
-  double wsum = 0.0;
+  Gathered g;
+  double mx = 0.0, my = 0.0;
   for (std::int64_t i = r0; i < r1; ++i) {
     const double wi = weight_at(w, ws, i);
     const double ri = std::sqrt(wi);
-    wsum += wi;
+    g.weight_sum += wi;
     C* a = A + (i - r0) * p;
     C* b = B + (i - r0) * t;
     r[i - r0] = static_cast<C>(ri);
     const T* x = X.row(i);
-    if (X.col_stride == 1) {
-      for (std::int64_t j = 0; j < p; ++j)
-        a[j] = static_cast<C>(ri * (static_cast<double>(x[j]) - xs[j]));
-    } else {
-      for (std::int64_t j = 0; j < p; ++j)
-        a[j] = static_cast<C>(ri * (static_cast<double>(x[j * X.col_stride]) - xs[j]));
+    const std::int64_t cs = X.col_stride;
+    for (std::int64_t j = 0; j < p; ++j) {
+      const double v = ri * (static_cast<double>(x[j * cs]) - xs[j]) * xc;
+      mx = std::max(mx, std::abs(v));
+      a[j] = static_cast<C>(v);
     }
     const T* y = Y.row(i);
-    for (std::int64_t j = 0; j < t; ++j)
-      b[j] = static_cast<C>(ri * (static_cast<double>(y[j * Y.col_stride]) - ys[j]));
+    for (std::int64_t j = 0; j < t; ++j) {
+      const double v = ri * (static_cast<double>(y[j * Y.col_stride]) - ys[j]) * yc;
+      my = std::max(my, std::abs(v));
+      b[j] = static_cast<C>(v);
+    }
   }
-  return wsum;
+  g.max_abs_x = mx;
+  g.max_abs_y = my;
+  return g;
+}
+
+// Whether products of values up to `max_abs` in magnitude stay in the normal range of the
+// compute type C, summed over a block (0, NaN and infinity: nothing to rescale).
+template <class C>
+bool in_range(double max_abs) {
+  if (!(max_abs > 0.0) || !std::isfinite(max_abs)) return true;
+  const int e = std::ilogb(max_abs);
+  return std::is_same_v<C, double> ? (e >= -480 && e <= 480) : (e >= -50 && e <= 50);
+}
+
+// The power of two that brings max_abs into [0.5, 1).
+double unit_scale(double max_abs) {
+  if (!(max_abs > 0.0) || !std::isfinite(max_abs)) return 1.0;
+  return std::ldexp(1.0, -(std::ilogb(max_abs) + 1));
 }
 
 // Products of one gathered block into (gram, xty, x_sum, y_sum) = block + beta·previous.
@@ -135,33 +167,27 @@ void check_inputs(ConstMatrixView<T> X, ConstMatrixView<T> Y) {
   if (Y.cols < 0) throw InvalidArgument("y has a negative number of targets");
 }
 
-}  // namespace
-
+// One pass over the data, gathered with scales xc (X) and yc (Y).
 template <class T>
-NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w,
-                                            std::int64_t ws, bool center, int n_threads) {
-  check_inputs(X, Y);
+NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
+                           bool center, int n_threads, double xc, double yc) {
   const std::int64_t n = X.rows, p = X.cols, t = Y.cols;
   const FitHyperparameters hp = get_fit_hyperparameters();
   const std::int64_t block = std::min<std::int64_t>(hp.cpu_macro_block, n);
   const std::int64_t n_blocks = (n + block - 1) / block;
 
-  // Shift: weighted mean of the first block (zero when not centring).
+  // Shift: weighted mean of the first block (zero when not centring), as a running mean
+  // (a sum of large values could overflow).
   std::vector<double> xs(static_cast<std::size_t>(p), 0.0), ys(static_cast<std::size_t>(t), 0.0);
   if (center) {
     double wsum = 0.0;
     for (std::int64_t i = 0; i < block; ++i) {
       const double wi = weight_at(w, ws, i);
+      if (!(wi > 0.0)) continue;
       wsum += wi;
-      for (std::int64_t j = 0; j < p; ++j) xs[j] += wi * static_cast<double>(X(i, j));
-      for (std::int64_t j = 0; j < t; ++j) ys[j] += wi * static_cast<double>(Y(i, j));
-    }
-    if (wsum > 0.0) {
-      for (auto& v : xs) v /= wsum;
-      for (auto& v : ys) v /= wsum;
-    } else {
-      std::fill(xs.begin(), xs.end(), 0.0);
-      std::fill(ys.begin(), ys.end(), 0.0);
+      const double f = wi / wsum;
+      for (std::int64_t j = 0; j < p; ++j) xs[j] += f * (static_cast<double>(X(i, j)) - xs[j]);
+      for (std::int64_t j = 0; j < t; ++j) ys[j] += f * (static_cast<double>(Y(i, j)) - ys[j]);
     }
   }
 
@@ -182,8 +208,11 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
       Partial& acc = partials[static_cast<std::size_t>(k)];
       for (std::int64_t b = b0; b < b1; ++b) {
         const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
-        acc.weight_sum += gather(X, Y, w, ws, r0, r1, xs.data(), ys.data(), scratch.A.data(),
-                                 scratch.B.data(), scratch.r.data());
+        const Gathered g = gather(X, Y, w, ws, r0, r1, xs.data(), ys.data(), xc, yc,
+                                  scratch.A.data(), scratch.B.data(), scratch.r.data());
+        acc.weight_sum += g.weight_sum;
+        acc.max_abs_x = std::max(acc.max_abs_x, g.max_abs_x);
+        acc.max_abs_y = std::max(acc.max_abs_y, g.max_abs_y);
         accumulate_block(r1 - r0, p, t, scratch, center, acc);
       }
     });
@@ -197,14 +226,18 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
       const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
       const std::int64_t rows = r1 - r0;
       const int parts = static_cast<int>(std::min<std::int64_t>(threads, rows));
-      std::vector<double> part_weights(static_cast<std::size_t>(parts));
+      std::vector<Gathered> part_sums(static_cast<std::size_t>(parts));
       parallel_tasks(parts, [&](int part) {
         const std::int64_t q0 = r0 + rows * part / parts, q1 = r0 + rows * (part + 1) / parts;
-        part_weights[static_cast<std::size_t>(part)] =
-            gather(X, Y, w, ws, q0, q1, xs.data(), ys.data(), scratch.A.data() + (q0 - r0) * p,
-                   scratch.B.data() + (q0 - r0) * t, scratch.r.data() + (q0 - r0));
+        part_sums[static_cast<std::size_t>(part)] = gather(
+            X, Y, w, ws, q0, q1, xs.data(), ys.data(), xc, yc, scratch.A.data() + (q0 - r0) * p,
+            scratch.B.data() + (q0 - r0) * t, scratch.r.data() + (q0 - r0));
       });
-      for (double v : part_weights) acc.weight_sum += v;  // in part order: reproducible
+      for (const Gathered& g : part_sums) {  // in part order: reproducible
+        acc.weight_sum += g.weight_sum;
+        acc.max_abs_x = std::max(acc.max_abs_x, g.max_abs_x);
+        acc.max_abs_y = std::max(acc.max_abs_y, g.max_abs_y);
+      }
       accumulate_block(r1 - r0, p, t, scratch, center, acc);
     }
   }
@@ -218,6 +251,8 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
     for (std::size_t i = 0; i < total.x_sum.size(); ++i) total.x_sum[i] += o.x_sum[i];
     for (std::size_t i = 0; i < total.y_sum.size(); ++i) total.y_sum[i] += o.y_sum[i];
     total.weight_sum += o.weight_sum;
+    total.max_abs_x = std::max(total.max_abs_x, o.max_abs_x);
+    total.max_abs_y = std::max(total.max_abs_y, o.max_abs_y);
   }
 
   NormalEquations ne;
@@ -226,6 +261,10 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
   ne.n_targets = t;
   ne.weight_sum = total.weight_sum;
   ne.centered = center;
+  ne.x_scale = xc;
+  ne.y_scale = yc;
+  ne.max_abs_x = total.max_abs_x;
+  ne.max_abs_y = total.max_abs_y;
   ne.x_mean.assign(static_cast<std::size_t>(p), 0.0);
   ne.y_mean.assign(static_cast<std::size_t>(t), 0.0);
   ne.gram.assign(static_cast<std::size_t>(p * p), 0.0);
@@ -235,8 +274,8 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
   if (center && total.weight_sum > 0.0) {
     for (std::int64_t j = 0; j < p; ++j) dx[j] = total.x_sum[j] / total.weight_sum;
     for (std::int64_t j = 0; j < t; ++j) dy[j] = total.y_sum[j] / total.weight_sum;
-    for (std::int64_t j = 0; j < p; ++j) ne.x_mean[j] = xs[j] + dx[j];
-    for (std::int64_t j = 0; j < t; ++j) ne.y_mean[j] = ys[j] + dy[j];
+    for (std::int64_t j = 0; j < p; ++j) ne.x_mean[j] = xs[j] * xc + dx[j];
+    for (std::int64_t j = 0; j < t; ++j) ne.y_mean[j] = ys[j] * yc + dy[j];
   }
   const double sw = total.weight_sum;
   // gram: column-major upper (i <= j) -> full row-major, minus the rank-one correction.
@@ -254,9 +293,27 @@ NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixVie
   return ne;
 }
 
+}  // namespace
+
+template <class T>
+NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w,
+                                            std::int64_t ws, bool center, int n_threads) {
+  check_inputs(X, Y);
+  NormalEquations ne = accumulate<T>(X, Y, w, ws, center, n_threads, 1.0, 1.0);
+  using C = Compute<T>;
+  if (in_range<C>(ne.max_abs_x) && in_range<C>(ne.max_abs_y)) return ne;
+  // Rare: values whose products leave the compute type's range. A second pass on data
+  // scaled by powers of two (exact) keeps every digit.
+  const double xc = in_range<C>(ne.max_abs_x) ? 1.0 : unit_scale(ne.max_abs_x);
+  const double yc = in_range<C>(ne.max_abs_y) ? 1.0 : unit_scale(ne.max_abs_y);
+  return accumulate<T>(X, Y, w, ws, center, n_threads, xc, yc);
+}
+
 NormalEquations merge(const NormalEquations& a, const NormalEquations& b) {
   if (a.n_features != b.n_features || a.n_targets != b.n_targets || a.centered != b.centered)
     throw InvalidArgument("cannot merge statistics of different shapes or centring");
+  if (a.x_scale != b.x_scale || a.y_scale != b.y_scale)
+    throw InvalidArgument("cannot merge statistics of differently scaled data");
   if (b.weight_sum == 0.0 && b.n_samples == 0) return a;
   if (a.weight_sum == 0.0 && a.n_samples == 0) return b;
   const std::int64_t p = a.n_features, t = a.n_targets;

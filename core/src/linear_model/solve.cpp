@@ -29,6 +29,15 @@ double noise_floor(const std::vector<double>& eigenvalues_ascending, std::int64_
   return lmax * static_cast<double>(p) * kEps;
 }
 
+// The solution of the unscaled problem from that of data scaled by x_scale, y_scale
+// (NormalEquations): β = β'·x_scale / y_scale, b = b' / y_scale, singular = s' / x_scale.
+void unscale(const NormalEquations& ne, Solution& s) {
+  if (ne.x_scale == 1.0 && ne.y_scale == 1.0) return;
+  for (auto& c : s.coef) c = c * ne.x_scale / ne.y_scale;
+  for (auto& b : s.intercept) b /= ne.y_scale;
+  for (auto& v : s.singular) v /= ne.x_scale;
+}
+
 void set_intercept(const NormalEquations& ne, Solution& s) {
   const auto p = ne.n_features, t = ne.n_targets;
   s.intercept.assign(static_cast<std::size_t>(t), 0.0);
@@ -127,6 +136,7 @@ Solution solve_least_squares(const NormalEquations& ne, double tol) {
   }
   if (!s.used_cholesky) s.coef = solve_eigen(ne, {}, tol * tol);
   set_intercept(ne, s);
+  unscale(ne, s);
   return s;
 }
 
@@ -138,6 +148,18 @@ Solution solve_ridge(const NormalEquations& ne, const std::vector<double>& alpha
     throw InvalidArgument("alpha must have one value or one per target");
   for (double a : alpha)
     if (!(a >= 0.0) || !std::isfinite(a)) throw InvalidArgument("alpha must be finite and >= 0");
+  if (ne.x_scale != 1.0 || ne.y_scale != 1.0) {
+    // The same problem on scaled data: alpha·x_scale² (at most the largest double, where
+    // the penalty wins and the coefficients are 0 anyway), then the solution unscaled.
+    NormalEquations scaled = ne;
+    scaled.x_scale = scaled.y_scale = 1.0;
+    std::vector<double> a = alpha;
+    for (double& v : a)
+      v = std::min(v * ne.x_scale * ne.x_scale, std::numeric_limits<double>::max());
+    Solution s = solve_ridge(scaled, a, solver);
+    unscale(ne, s);
+    return s;
+  }
   if (solver == RidgeSolver::cholesky_or_eigen) {
     try {
       return solve_ridge(ne, alpha, RidgeSolver::cholesky);

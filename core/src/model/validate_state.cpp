@@ -136,7 +136,9 @@ void validate_state(const ModelType& s, const std::vector<FieldValue>& values,
           break;
         }
         if (v.kind != Kind::tensor) fail(s, "attribute '" + f.name + "' must be an array");
-        if (v.dtype != "float32" && v.dtype != "float64")
+        // float16: what scikit-learn's LinearRegression keeps for half-precision X
+        // (pickles only: model files and the C++ kernels hold float32 and float64).
+        if (v.dtype != "float32" && v.dtype != "float64" && v.dtype != "float16")
           fail(s, "attribute '" + f.name + "' must be float32 or float64, got " + v.dtype);
         if (float_dtype.empty())
           float_dtype = v.dtype;

@@ -9,7 +9,7 @@ from sklearn.covariance import EmpiricalCovariance as _SklearnEmpiricalCovarianc
 from sklearn.utils.validation import validate_data
 
 from .._dispatch import NOT_FINITE, dispatch, n_threads
-from .._moments import core_float_dtype, moments
+from .._moments import core_float_dtype, moments, unscaled
 from ..base import CoreEstimatorMixin
 
 ONE_SAMPLE_WARNING = "Only one sample available. You may want to reshape your data array"
@@ -68,19 +68,29 @@ class EmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
     def _fit_input(self, namespace, X):
         # Finiteness is checked on the moments instead of by a full pass over X.
         X = validate_data(self, namespace.host(X), ensure_all_finite=False)
-        return X.astype(core_float_dtype(X.dtype), copy=False)
+        return X, X.astype(core_float_dtype(X.dtype), copy=False)
 
-    def _fit_core(self, X, namespace):
+    def _fit_core(self, prepared, namespace):
+        # location_ has the dtype of NumPy's X.mean(axis=0), as scikit-learn's: X's float
+        # dtype (float16 too), float64 for integers; the core computes float32 or float64.
+        input_dtype, X = prepared[0].dtype, prepared[1]
+        if input_dtype.kind != "f":
+            input_dtype = np.dtype(np.float64)
         m = moments(X, n_threads(), center=not self.assume_centered)
         if m is None:
             return NOT_FINITE
         n_samples = m["n_samples_seen_"]
         if n_samples == 1:
             warnings.warn(ONE_SAMPLE_WARNING, stacklevel=3)
+        mean, scatter, scale = unscaled(m)
+        with np.errstate(over="ignore"):
+            covariance = scatter / n_samples / scale / scale
+        if np.isinf(covariance).any():
+            return NOT_FINITE  # the covariance itself overflows: scikit-learn's code says so
         if self.assume_centered:
             self.location_ = np.zeros(X.shape[1])
         else:
-            self.location_ = m["_x_mean"].astype(X.dtype, copy=False)
-        self._set_covariance(m["_gram"] / n_samples)
+            self.location_ = mean.astype(input_dtype, copy=False)
+        self._set_covariance(covariance)
         self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
         return self

@@ -118,7 +118,7 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
         )
 
     def _accumulate(self, X):
-        merge_moments(self, X, n_threads(), center=not self.assume_centered)
+        merge_moments(self, X, n_threads(), center=not self.assume_centered)  # unscaled only
 
     def _finalize(self, dtype, namespace):
         """Derive the public attributes from the running moments (in the input's

@@ -13,7 +13,7 @@ from sklearn.utils.validation import validate_data
 
 from .. import _core
 from .._dispatch import NOT_FINITE, Unsupported, dispatch, n_threads, raise_if_not_finite
-from .._moments import moments
+from .._moments import moments, unscaled
 from ._base import CorePCAMixin
 
 
@@ -193,10 +193,16 @@ class PCA(CorePCAMixin, _SklearnPCA):
             m = moments(Xv, n_threads())
             if m is None:
                 return NOT_FINITE
-            mean = m["_x_mean"]
+            mean, scatter, scale = unscaled(m)
             explained_variance, singular_values, Vt = spectrum_from_scatter(
-                m["_gram"], n_samples, n_components
+                scatter, n_samples, n_components
             )
+            # Scaled data (tiny or huge X): the axes are those of the scaled scatter.
+            with np.errstate(over="ignore"):
+                explained_variance = explained_variance / scale / scale
+                singular_values = singular_values / scale
+            if np.isinf(explained_variance).any():
+                return NOT_FINITE  # the variances themselves overflow
         else:
             mean = np.mean(Xv, axis=0, dtype=np.float64)
             if not np.isfinite(mean).all():

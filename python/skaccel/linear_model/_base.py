@@ -62,7 +62,13 @@ class LinearRegression(CoreLinearModelMixin, _SklearnLinearRegression):
             return NOT_FINITE
         single = p.single_target
         self._apply_fields(
-            self._linear_fields(fields, namespace, ravel_coef=single, single_target=single)
+            self._linear_fields(
+                fields,
+                namespace,
+                ravel_coef=single,
+                single_target=single,
+                input_dtype=p.input_dtype,
+            )
         )
         self._apply_fields(
             {"rank_": int(fields["rank_"]), "singular_": namespace.wrap(fields["singular_"])}

@@ -25,6 +25,7 @@ class FitInput:
     Y: np.ndarray  # (n, t)
     single_target: bool  # y was 1-D
     sample_weight: np.ndarray | None
+    input_dtype: np.dtype | None = None  # X's dtype when the core computes in another
 
 
 def _dtype(a) -> str:
@@ -56,7 +57,12 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
             y_numeric=True,
             ensure_all_finite=False,
         )
-        if X.dtype not in (np.float32, np.float64):
+        input_dtype = None
+        if X.dtype == np.float16:
+            # The core computes half precision in float32 (scikit-learn's lstsq too);
+            # the fitted attributes are cast back (_linear_fields).
+            input_dtype, X = X.dtype, X.astype(np.float32)
+        elif X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)  # as scikit-learn's _preprocess_data does
         y = np.asarray(y, dtype=X.dtype)
         if sample_weight is not None:
@@ -66,7 +72,7 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
                 dtype=X.dtype,
                 ensure_non_negative=self._sample_weight_non_negative,
             )
-        return FitInput(X, y.reshape(y.shape[0], -1), y.ndim == 1, sample_weight)
+        return FitInput(X, y.reshape(y.shape[0], -1), y.ndim == 1, sample_weight, input_dtype)
 
     def _fit_input(self, namespace: Namespace, X, y, sample_weight):
         prepared = self._prepare_fit(namespace, X, y, sample_weight)
@@ -88,12 +94,18 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
             fallback=functools.partial(super().fit, X, y, sample_weight=sample_weight),
         )
 
-    def _linear_fields(self, fields, namespace: Namespace, *, ravel_coef, single_target):
+    def _linear_fields(
+        self, fields, namespace: Namespace, *, ravel_coef, single_target, input_dtype=None
+    ):
         """coef_ and intercept_ from the core's (t, p) and (t,) arrays, shaped as
-        scikit-learn shapes them, in the input's namespace."""
+        scikit-learn shapes them, in the input's namespace. For float16 X, in the dtype
+        scikit-learn gives: float16 (float32 without intercept, as its lstsq returns)."""
         coef = fields["coef_"]
         coef = coef.reshape(-1) if ravel_coef else coef
         intercept = fields["intercept_"]
+        if input_dtype == np.float16:
+            dtype = np.float16 if self.fit_intercept else np.float32
+            coef, intercept = coef.astype(dtype), intercept.astype(dtype)
         if not self.fit_intercept:
             intercept = 0.0
         elif single_target:

@@ -8,7 +8,6 @@ equals the batch estimator on the concatenated data up to rounding.
 
 import numbers
 
-import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.linear_model._base import LinearModel
 from sklearn.utils._param_validation import Interval
@@ -17,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
+from .._moments import check_unscaled
 from ._common import CoreLinearModelMixin, FitInput
 
 
@@ -43,6 +43,7 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
                 f"{type(self).__name__}: the batch's cross-products are not finite "
                 "(values too large for the float64 accumulators)"
             )
+        check_unscaled(self, batch)
         if not first and batch["_y_mean"].shape[0] != self._y_mean.shape[0]:
             raise ValueError(
                 f"y has {batch['_y_mean'].shape[0]} targets, but the model was fitted with "
@@ -60,7 +61,7 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
             solution = _core.solve_normal_equations(moments, centered, alpha, tol)
             solution = {k: v.astype(p.X.dtype) for k, v in solution.items()}
             # The first batch's y decides the output shape for the whole stream.
-            single = np.ndim(self.coef_) == 1 if "coef_" in self.__dict__ else p.single_target
+            single = len(self.coef_.shape) == 1 if "coef_" in self.__dict__ else p.single_target
             self._apply_fields(
                 self._linear_fields(solution, namespace, ravel_coef=single, single_target=single)
             )
