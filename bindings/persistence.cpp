@@ -5,6 +5,8 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <memory>
+
 #include "common.hpp"
 #include "skaccel/checksum.hpp"
 #include "skaccel/model.hpp"
@@ -44,9 +46,57 @@ model::FieldValue::Kind kind_from(const std::string& k) {
   return K::other;
 }
 
+nb::dlpack::dtype tensor_dtype(const std::string& name) {
+  if (name == "float32") return nb::dtype<float>();
+  if (name == "float64") return nb::dtype<double>();
+  if (name == "int32") return nb::dtype<std::int32_t>();
+  return nb::dtype<std::int64_t>();
+}
+
+// A model file mapped by the core (its fault guard and change check apply), for Python.
+struct MappedModel {
+  std::shared_ptr<const mf::Model> model;
+};
+
 }  // namespace
 
 SKACCEL_BINDINGS(persistence) {
+  nb::class_<MappedModel>(m, "MappedModel",
+                          "A model file mapped read-only by the core; arrays are views of it")
+      .def_prop_ro("format",
+                   [](const MappedModel& h) {
+                     return nb::make_tuple(h.model->header().format_major,
+                                           h.model->header().format_minor);
+                   })
+      .def_prop_ro("header", [](const MappedModel& h) { return h.model->header().text; })
+      .def_prop_ro("tensors", [](const MappedModel& h) { return tensor_table(h.model->header()); })
+      .def(
+          "array",
+          [](nb::handle self, const std::string& name) {
+            const MappedModel& h = nb::cast<const MappedModel&>(self);
+            const mf::Tensor* t = h.model->tensor(name);
+            if (!t) throw InvalidArgument("the model file has no tensor '" + name + "'");
+            std::vector<size_t> shape(t->shape.begin(), t->shape.end());
+            // Read-only, and it keeps the mapping (this object) alive.
+            return nb::ndarray<nb::numpy, nb::ro>(h.model->data(*t), shape.size(), shape.data(),
+                                                  self, nullptr, tensor_dtype(t->dtype));
+          },
+          "name"_a)
+      .def(
+          "check_unchanged", [](const MappedModel& h) { h.model->check_unchanged(); },
+          "FormatError when the file was truncated or rewritten since it was mapped");
+  m.def(
+      "map_model_file",
+      [](const std::string& path, bool verify) {
+        std::shared_ptr<const mf::Model> model;
+        {
+          nb::gil_scoped_release release;
+          model = std::make_shared<const mf::Model>(mf::Model::open(path, true, verify));
+        }
+        return MappedModel{std::move(model)};
+      },
+      "path"_a, "verify"_a);
+
   m.def(
       "crc32c",
       [](nb::bytes data, std::uint32_t crc) { return crc32c(data.c_str(), data.size(), crc); },

@@ -871,3 +871,45 @@ TEST(ModelFileFindings, EmptyContainerAtLevel33IsRejected) {
 }
 
 }  // namespace
+
+// --- mapped files that change under the mapping ---------------------------------------
+
+// A big enough model that predict reads many pages, on several threads.
+LinearModel<double> wide_model() {
+  return make_linear_model<double>("LinearRegression", 4096, 1, true, InterceptKind::tensor_scalar,
+                                   9);
+}
+
+TEST(MappedModelFile, TruncationIsReportedBeforeInference) {
+  const std::string path = temp_path("truncated.skm");
+  test_models::save_linear_model(path, wide_model());
+  const Model m = Model::open(path, true, true);
+  std::vector<double> X(4096, 1.0), y(1);
+  m.predict<double>(ConstMatrixView<double>::row_major(X.data(), 1, 4096),
+                    MatrixView<double>::row_major(y.data(), 1, 1), 1);
+  ASSERT_EQ(::truncate(path.c_str(), 100), 0);
+  EXPECT_FORMAT_ERROR(m.predict<double>(ConstMatrixView<double>::row_major(X.data(), 1, 4096),
+                                        MatrixView<double>::row_major(y.data(), 1, 1), 1),
+                      "truncated or rewritten");
+  std::remove(path.c_str());
+}
+
+// The race the fstat check cannot close: the file vanishes while a kernel reads it. The
+// SIGBUS becomes a FormatError (on the caller's thread and on the pool's), the process
+// lives on.
+TEST(MappedModelFile, ABusErrorWhileReadingAMappingThrows) {
+  const std::string path = temp_path("vanishing.skm");
+  test_models::save_linear_model(path, wide_model());
+  const Model m = Model::open(path, true, true);
+  const std::int64_t n = 70000, p = 4096;  // enough rows for several pool threads
+  std::vector<double> X(static_cast<std::size_t>(p), 0.5);
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  for (int threads : {1, 2, 4}) {
+    // Straight to the registered method: past Model::run's fstat check.
+    EXPECT_FORMAT_ERROR(
+        model::run(m.state(), "predict",
+                   model::AnyMatrix::of(ConstMatrixView<double>(X.data(), n, p, 0, 1)), threads),
+        "bus error");
+  }
+  std::remove(path.c_str());
+}

@@ -215,6 +215,9 @@ def dispatch(
     if input_of is None:
         input_of = _validated_input
     resolve_device(type(estimator).__name__)
+    from ._model_file import check_mapped_file
+
+    check_mapped_file(estimator)
     namespace = Namespace(X)
     # Without a fallback (extension estimators) validation refuses sparse input with
     # scikit-learn's TypeError, and arrays on another device are computed on the host.

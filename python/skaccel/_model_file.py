@@ -7,6 +7,7 @@ arrays; nothing named in the file is imported or called. The core validates the 
 
 import json
 import os
+import weakref
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -148,15 +149,21 @@ def _read_header(f, path):
         head = prefix + f.read(need - _PREFIX)
         (major, minor), text, table = _core.parse_model_header(head, size)
     except _core.IncompatibleFormatError as exc:
-        saved = (
-            f"{int.from_bytes(prefix[8:10], 'little')}.{int.from_bytes(prefix[10:12], 'little')}"
-        )
         raise IncompatibleModelError(
-            f"{os.fspath(path)}: {exc}", saved_format=saved, supported_format=_format_text()
+            f"{os.fspath(path)}: {exc}",
+            saved_format=_saved_format(path, prefix),
+            supported_format=_format_text(),
         ) from None
     except _core.FormatError as exc:
         raise CorruptModelError(f"{os.fspath(path)}: {exc}") from None
     return json.loads(text), table
+
+
+def _saved_format(path, prefix=None):
+    if prefix is None:
+        with open(path, "rb") as f:
+            prefix = f.read(_PREFIX)
+    return f"{int.from_bytes(prefix[8:10], 'little')}.{int.from_bytes(prefix[10:12], 'little')}"
 
 
 def _format_text():
@@ -210,39 +217,49 @@ def load(path, mmap=False, verify=True, cls=None):
     model : estimator
         A fitted skaccel estimator. The compatibility policy applies as for pickles.
     """
-    with _open_regular(path) as f:
-        header, table = _read_header(f, path)
+    mapped = None
+    if mmap:
+        # The core maps the file: its reads are fault-guarded, and inference checks that
+        # the file is unchanged (check_mapped_file); the arrays are read-only views.
+        try:
+            mapped = _core.map_model_file(os.fsdecode(os.fspath(path)), bool(verify))
+        except _core.IncompatibleFormatError as exc:
+            raise IncompatibleModelError(
+                f"{os.fspath(path)}: {exc}",
+                saved_format=_saved_format(path),
+                supported_format=_format_text(),
+            ) from None
+        except _core.FormatError as exc:
+            raise CorruptModelError(f"{os.fspath(path)}: {exc}") from None
+        header, table = json.loads(mapped.header), mapped.tensors
         name = header["estimator"]
         check_record(header.get("record"), name)
-        base = estimator_class(name)  # the core already refused unregistered names
-        if cls is None:
-            cls = base
-        elif not (isinstance(cls, type) and issubclass(cls, base)):
-            raise TypeError(f"{path}: the model is a {name}; cls={cls!r} is not a subclass of it")
-        arrays = {}
-        if mmap:
-            mapped = np.memmap(f, dtype=np.uint8, mode="r")
-            for t in table:
-                arrays[t["name"]] = np.ndarray(
-                    t["shape"],
-                    dtype=np.dtype(t["dtype"]).newbyteorder("<"),
-                    buffer=mapped,
-                    offset=t["offset"],
-                )
-        else:
+        arrays = {t["name"]: mapped.array(t["name"]) for t in table}
+    else:
+        with _open_regular(path) as f:
+            header, table = _read_header(f, path)
+            name = header["estimator"]
+            check_record(header.get("record"), name)
+            arrays = {}
             for t in table:
                 array = np.empty(t["shape"], dtype=np.dtype(t["dtype"]).newbyteorder("<"))
                 f.seek(t["offset"])
                 if f.readinto(memoryview(array.reshape(-1)).cast("B")) != t["nbytes"]:
                     raise CorruptModelError(f"{os.fspath(path)}: tensor {t['name']} is truncated")
                 arrays[t["name"]] = array
-    if verify:
-        for t in table:
-            flat = arrays[t["name"]].reshape(-1).view(np.uint8)
-            if _core.crc32c_array(flat) != t["crc32c"]:
-                raise CorruptModelError(
-                    f"{os.fspath(path)}: checksum mismatch in tensor {t['name']!r} (damaged file)"
-                )
+        if verify:
+            for t in table:
+                flat = arrays[t["name"]].reshape(-1).view(np.uint8)
+                if _core.crc32c_array(flat) != t["crc32c"]:
+                    raise CorruptModelError(
+                        f"{os.fspath(path)}: checksum mismatch in tensor {t['name']!r} "
+                        "(damaged file)"
+                    )
+    base = estimator_class(name)  # the core already refused unregistered names
+    if cls is None:
+        cls = base
+    elif not (isinstance(cls, type) and issubclass(cls, base)):
+        raise TypeError(f"{path}: the model is a {name}; cls={cls!r} is not a subclass of it")
 
     model = cls()
     known = model.get_params(deep=False)
@@ -255,4 +272,28 @@ def load(path, mmap=False, verify=True, cls=None):
         setattr(model, key, array[()] if array.ndim == 0 else array)
     if header.get("feature_names") is not None:
         model.feature_names_in_ = np.asarray(header["feature_names"], dtype=object)
+    if mapped is not None:
+        _MAPPED[model] = mapped
     return model
+
+
+# Estimators loaded with mmap=True -> their mapped file (estimators hash by identity). A
+# fit forgets the entry (the fitted arrays are then new); copies and pickles hold copies of
+# the arrays and have none.
+_MAPPED = weakref.WeakKeyDictionary()
+
+
+def check_mapped_file(estimator):
+    """CorruptModelError when the file a mapped estimator reads was truncated or rewritten
+    since it was loaded (one fstat)."""
+    mapped = _MAPPED.get(estimator)
+    if mapped is None:
+        return
+    try:
+        mapped.check_unchanged()
+    except _core.FormatError as exc:
+        raise CorruptModelError(str(exc)) from None
+
+
+def forget_mapped_file(estimator):
+    _MAPPED.pop(estimator, None)

@@ -66,7 +66,11 @@ class CoreEstimatorMixin:
         return model_type(cls._model_type)
 
     def _reset_fitted_state(self) -> None:
-        """Forget every declared fitted field (a fit starts from nothing)."""
+        """Forget every declared fitted field (a fit starts from nothing), and the mapped
+        model file they may have been views of."""
+        from ._model_file import forget_mapped_file
+
+        forget_mapped_file(self)
         for name in self._model_type_info().field_names:
             self.__dict__.pop(name, None)
 

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "mapping_guard.hpp"
 #include "skaccel/version.hpp"
 
 namespace skaccel {
@@ -40,13 +41,21 @@ struct Job {
   std::mutex mutex;
   std::condition_variable finished;
   std::exception_ptr error;  // the first task's exception; guarded by mutex
+  // The caller reads a mapped model file under a fault guard (mapping_guard.hpp): every
+  // task then runs under a guard of its own, on whichever thread, so that a fault never
+  // jumps past the wait for the other tasks.
+  bool guarded = false;
 };
 
 // Runs indices of `job` until none is left.
 void work_on(Job& job) {
   for (int k; (k = job.next.fetch_add(1, std::memory_order_relaxed)) < job.n;) {
     try {
-      (*job.task)(k);
+      if (!job.guarded) {
+        (*job.task)(k);
+      } else if (!mapping::call_guarded([&] { (*job.task)(k); })) {
+        mapping::throw_fault();  // this task read a vanished page of a mapped model file
+      }
     } catch (...) {
       std::lock_guard<std::mutex> lock(job.mutex);
       if (!job.error) job.error = std::current_exception();
@@ -64,6 +73,7 @@ class Pool {
     auto job = std::make_shared<Job>();
     job->task = &task;
     job->n = n;
+    job->guarded = mapping::guard_active();
     const int helpers = std::min(n - 1, kMaxPoolThreads);
     {
       std::lock_guard<std::mutex> lock(mutex_);

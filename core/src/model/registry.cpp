@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "../common/mapping_guard.hpp"
 #include "skaccel/model.hpp"
 
 namespace skaccel::model {
@@ -370,7 +371,10 @@ void run_validated(const State& state, const Method& m, const AnyMatrix& X,
                             scalar_name(output_dtype(state, m.outputs[i])) + " matrix");
   }
   if (X.rows == 0 || cols == 0) return;
-  m.run(state, X, outputs, n_threads);
+  if (mapping::any())  // the state may be views of a mapped model file: faults throw
+    mapping::run_guarded([&] { m.run(state, X, outputs, n_threads); });
+  else
+    m.run(state, X, outputs, n_threads);
 }
 
 }  // namespace

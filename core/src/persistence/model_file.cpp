@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "../common/mapping_guard.hpp"
 #include "skaccel/checksum.hpp"
 #include "skaccel/model.hpp"
 #include "skaccel/version.hpp"
@@ -266,9 +267,12 @@ const Tensor* Model::tensor(std::string_view name) const {
 
 void Model::verify_checksums() const {
   check_unchanged();
-  for (const auto& t : header_.tensors)
-    if (crc32c(data(t), t.nbytes) != t.crc32c)
-      bad("checksum mismatch in tensor '" + t.name + "' (damaged file)");
+  std::string damaged;
+  mapping::run_guarded([&] {
+    for (const auto& t : header_.tensors)
+      if (damaged.empty() && crc32c(data(t), t.nbytes) != t.crc32c) damaged = t.name;
+  });
+  if (!damaged.empty()) bad("checksum mismatch in tensor '" + damaged + "' (damaged file)");
 }
 
 // A mapped model's file: kept open, so that each inference can check with one fstat()
@@ -402,11 +406,14 @@ Model Model::open(const std::string& path, bool mmap, bool verify) {
     file->mtime = st.st_mtim;
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) io_error("cannot map", path, errno);
+    mapping::add(p, size);  // reads of a file truncated under the mapping throw
     m.mapped_ = file;
-    m.load(std::shared_ptr<const std::uint8_t>(
-               static_cast<const std::uint8_t*>(p),
-               [size](const std::uint8_t* q) { ::munmap(const_cast<std::uint8_t*>(q), size); }),
-           size, verify);
+    std::shared_ptr<const std::uint8_t> storage(static_cast<const std::uint8_t*>(p),
+                                                [size](const std::uint8_t* q) {
+                                                  mapping::remove(q);
+                                                  ::munmap(const_cast<std::uint8_t*>(q), size);
+                                                });
+    mapping::run_guarded([&] { m.load(std::move(storage), size, verify); });
     return m;
   }
   const std::size_t padded = (size + kAlignment - 1) / kAlignment * kAlignment;
