@@ -9,7 +9,7 @@ CORE_BUILD := build/core
 PIP_FLAGS := --disable-pip-version-check -q
 
 .PHONY: all demo test test-cpp test-python install system-deps conformance golden bench lint \
-	format test-other-cpus test-sdk clean
+	format test-other-cpus test-sdk test-torch clean
 
 all: test
 
@@ -47,9 +47,20 @@ test-cpp: $(CORE_BUILD)/build.ninja
 	cd $(CORE_BUILD) && $(abspath $(VENV)/bin/ctest) --output-on-failure
 
 # The C++ command-line predictor is built by test-cpp; its test must run, not skip.
+# array-api-strict is installed (requirements-dev.txt): its tests must run, not skip.
 test-python: install
-	SKACCEL_REQUIRE_CLI=1 SKACCEL_PREDICT=$(abspath $(CORE_BUILD))/core/skaccel-predict \
+	SKACCEL_REQUIRE_CLI=1 SKACCEL_REQUIRE_ARRAY_API=1 SCIPY_ARRAY_API=1 \
+	  SKACCEL_PREDICT=$(abspath $(CORE_BUILD))/core/skaccel-predict \
 	  $(PY) -m pytest tests
+
+# torch on the CPU (the pinned release is the CPU build here; a plain `torch` from PyPI
+# brings several GB of CUDA wheels, so make test leaves it out). Its tests must run.
+TORCH ?= torch==2.13.0
+test-torch: install
+	$(PIP) install $(PIP_FLAGS) "$(TORCH)"
+	SKACCEL_REQUIRE_TORCH=1 SKACCEL_REQUIRE_ARRAY_API=1 SCIPY_ARRAY_API=1 \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/test_array_api.py tests/test_model_types.py \
+	  -k "torch or array_api"
 
 test: test-cpp test-python
 

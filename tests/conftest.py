@@ -1,3 +1,9 @@
+import os
+
+# scikit-learn's array API dispatch needs SciPy's, which reads this before scipy is
+# imported (tests/test_array_api.py).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 

@@ -22,7 +22,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from model_examples import CHECKS, EXAMPLES, EXPECTED_FAILED_CHECKS
+from model_examples import CHECKS, EXAMPLES, expected_failed_checks
 from roundtrips import ROUND_TRIPS, assert_identical
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from test_cpp_predict import CLI
@@ -153,10 +153,6 @@ def test_cpp_loader_gives_every_method_bit_for_bit(example, mmap, tmp_path):
             assert got.tobytes() == expected.tobytes(), f"skaccel-predict {method} differs"
 
 
-def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
-
-
-@parametrize_with_checks(CHECKS, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(CHECKS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

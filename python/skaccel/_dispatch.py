@@ -69,6 +69,16 @@ NOT_FINITE = _NotFinite()
 _HOST_MODULES = ("numpy", "pandas", "polars", "scipy")
 
 
+def _is_array_api_obj(a) -> bool:
+    """Whether ``a`` is an array of an array-API namespace (torch tensors included, which
+    lack ``__array_namespace__``)."""
+    try:
+        from sklearn.externals.array_api_compat import is_array_api_obj
+    except ImportError:  # pragma: no cover - scikit-learn without the vendored module
+        return hasattr(a, "__array_namespace__")
+    return is_array_api_obj(a)
+
+
 class Namespace:
     """The array namespace and device of an input, under scikit-learn's array API dispatch.
 
@@ -82,19 +92,23 @@ class Namespace:
     def __init__(self, X):
         self.xp = None
         self.device = None
+        self._dlpack_device = None
         if not sklearn.get_config().get("array_api_dispatch", False):
             return
         if X is None or isinstance(X, np.ndarray | list | tuple) or sp.issparse(X):
             return
-        if type(X).__module__.split(".")[0] in _HOST_MODULES:
-            return
-        if not hasattr(X, "__array_namespace__"):
+        if type(X).__module__.split(".")[0] in _HOST_MODULES or not _is_array_api_obj(X):
             return
         from sklearn.utils._array_api import get_namespace_and_device
 
         xp, is_array_api, device = get_namespace_and_device(X)
         if is_array_api and not xp.__name__.endswith("numpy"):
             self.xp, self.device = xp, device
+            # Where the data lives, as DLPack says it: 1 is the CPU (kDLCPU).
+            try:
+                self._dlpack_device = int(X.__dlpack_device__()[0])
+            except (AttributeError, TypeError, ValueError, BufferError):
+                self._dlpack_device = None
 
     @property
     def is_numpy(self) -> bool:
@@ -104,8 +118,9 @@ class Namespace:
     def on_cpu(self) -> bool:
         if self.xp is None:
             return True
-        name = str(self.device).lower()
-        return name == "cpu" or name.startswith("cpu:") or name in ("cpu_device", "device(cpu)")
+        if self._dlpack_device is not None:
+            return self._dlpack_device == 1
+        return str(self.device).lower().split(":")[0] == "cpu"
 
     def describe(self) -> str:
         return f"{self.xp.__name__} on {self.device}" if self.xp is not None else "numpy"
@@ -114,7 +129,7 @@ class Namespace:
         """``a`` as a NumPy array (a view through DLPack when possible); None stays None."""
         if self.xp is None or a is None or isinstance(a, np.ndarray) or np.isscalar(a):
             return a
-        if not hasattr(a, "__array_namespace__"):
+        if not _is_array_api_obj(a):
             return a
         try:
             return np.from_dlpack(a)
@@ -130,10 +145,16 @@ class Namespace:
         return self.xp.asarray(a, device=self.device)
 
     def wrap_fields(self, fields: dict) -> dict:
-        """Every array of a dict of fitted fields in the input's namespace and device."""
+        """Every array (and NumPy float scalar, which scikit-learn's array-API code holds as
+        a 0-d array) of a dict of fitted fields in the input's namespace and device."""
         if self.xp is None:
             return fields
-        return {k: self.wrap(v) if isinstance(v, np.ndarray) else v for k, v in fields.items()}
+        return {
+            k: self.wrap(np.asarray(v))
+            if isinstance(v, np.ndarray) or isinstance(v, np.floating)
+            else v
+            for k, v in fields.items()
+        }
 
 
 def input_fallback_reason(X, namespace: Namespace) -> str | None:
@@ -180,6 +201,20 @@ def describe_input(X) -> str:
     return f"{shape[0]}x{shape[1]} {X.dtype}"
 
 
+def _check_same_namespace(estimator, X, method):
+    """scikit-learn's rule (1.9): an array-API estimator's methods take X of the namespace
+    and device it was fitted with, else ValueError (a no-op without dispatch)."""
+    try:
+        from sklearn.utils._array_api import check_same_namespace
+    except ImportError:  # scikit-learn < 1.9
+        return
+    info = type(estimator)._model_type_info()
+    for field in info.fields:  # the first fitted array of the model's float dtype
+        if field.dtype == "floating" and field.shape and field.name in estimator.__dict__:
+            check_same_namespace(X, estimator, attribute=field.name, method=method)
+            return
+
+
 def _validated_input(prepared):
     if isinstance(prepared, np.ndarray):
         return prepared
@@ -218,6 +253,8 @@ def dispatch(
     from ._model_file import check_mapped_file
 
     check_mapped_file(estimator)
+    if method not in ("fit", "partial_fit"):
+        _check_same_namespace(estimator, X, method)
     namespace = Namespace(X)
     # Without a fallback (extension estimators) validation refuses sparse input with
     # scikit-learn's TypeError, and arrays on another device are computed on the host.

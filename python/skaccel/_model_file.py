@@ -37,7 +37,7 @@ def _host_array(value):
 
 def _is_array(value):
     return isinstance(value, np.ndarray | np.generic) or (
-        hasattr(value, "__array_namespace__") and hasattr(value, "shape")
+        hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__dlpack__")
     )
 
 

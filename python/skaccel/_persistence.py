@@ -176,7 +176,7 @@ def describe_field(value):
         return "floating", "", [], 0
     if isinstance(value, str):
         return "string", "", [], 0
-    if hasattr(value, "__array_namespace__") and hasattr(value, "shape"):
+    if hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__dlpack__"):
         try:
             shape = [int(d) for d in value.shape]
         except TypeError:  # an unknown (lazy) dimension

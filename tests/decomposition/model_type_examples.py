@@ -52,3 +52,18 @@ CHECKS = [
     IncrementalPCA(n_components=2, batch_size=10),
     IncrementalPCA(n_components=1, whiten=True),
 ]
+
+
+def EXPECTED_FAILED_CHECKS(estimator):  # noqa: N802 - the convention of model_examples.py
+    """Checks expected to fail for one estimator (a callable: it depends on parameters)."""
+    if type(estimator).__name__ == "PCA" and estimator.n_components is None:
+        return {
+            "check_array_api_input": (
+                "its data are rank deficient and every component is kept: the core's "
+                "float64 SVD of float32 X gives the null variances as ~1e-16 where "
+                "scikit-learn's float32 SVD gives ~1e-14, and score()'s inverse of the "
+                "(numerically singular) float32 covariance then raises LinAlgError where "
+                "scikit-learn's happens to return -inf; the float64 variants pass"
+            )
+        }
+    return {}
