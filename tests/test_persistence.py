@@ -225,3 +225,49 @@ def test_edited_coef_is_used_after_round_trip(fitted):
     model.coef_ = model.coef_ * 2
     loaded = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+# --- states that would fail (or read out of bounds) later are refused at load ---------
+
+
+class _WithState:
+    def __init__(self, cls, state):
+        self.cls, self.state = cls, state
+
+    def __reduce__(self):
+        import copyreg
+
+        return copyreg._reconstructor, (self.cls, object, None), self.state
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"intercept_": np.float64(1.0)}, "does not match its declared shape"),
+        ({"n_jobs": "all"}, "n_jobs"),
+        ({"n_jobs": 2.5}, "n_jobs"),
+        ({"n_jobs": True}, "n_jobs"),
+        ({"_skaccel_record": "format:1.-1"}, "invalid model-format version"),
+        ({"coef_": np.zeros((3, 4), dtype=np.float16)}, "does not match"),
+    ],
+)
+def test_states_that_would_fail_later_are_refused_at_load(regression_data, change, message):
+    from skaccel.exceptions import CorruptModelError
+
+    X, Y, _ = regression_data
+    model = LinearRegression().fit(X, Y)  # coef_ (3, 8), intercept_ (3,)
+    state = model.__getstate__()
+    for key, value in change.items():
+        if isinstance(value, str) and value == "format:1.-1":
+            state[key] = {**state[key], "format_version": "1.-1"}
+        else:
+            state[key] = value
+    with pytest.raises(CorruptModelError, match=message):
+        pickle.loads(pickle.dumps(_WithState(type(model), state)))
+
+
+def test_an_absurd_but_integral_n_jobs_loads_and_predicts(regression_data):
+    X, Y, _ = regression_data
+    model = LinearRegression(n_jobs=10**30).fit(X, Y)
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -32,7 +32,10 @@ logger = logging.getLogger("skaccel")
 def n_threads(n_jobs: int | None = None) -> int:
     """Threads for one core call: ``n_jobs`` as joblib reads it (None: skaccel's default,
     which threadpoolctl and OMP_NUM_THREADS control)."""
-    return _core.resolve_n_threads(0 if n_jobs is None else int(n_jobs), n_jobs is not None)
+    if n_jobs is None:
+        return _core.resolve_n_threads(0, False)
+    # joblib's semantics; beyond int32 (absurd but valid) they mean the same as ±2**31.
+    return _core.resolve_n_threads(max(-(2**31), min(int(n_jobs), 2**31 - 1)), True)
 
 
 @dataclass(frozen=True)

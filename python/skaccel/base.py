@@ -106,6 +106,10 @@ class CoreEstimatorMixin:
         record = state.pop(RECORD_KEY, None)
         check_record(record, name)
         validate_fitted_state(self._model_type, state)
+        n_jobs = state.get("n_jobs")
+        if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
+            # Every later predict would fail on it: refused here, with the model's name.
+            raise CorruptModelError(f"{name}: n_jobs must be None or an int, got {n_jobs!r}")
         # Hyperparameters added to scikit-learn after the model was saved get their
         # class defaults, so later code never meets an AttributeError.
         for param, default in constructor_defaults(type(self)).items():
