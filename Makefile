@@ -9,7 +9,7 @@ CORE_BUILD := build/core
 PIP_FLAGS := --disable-pip-version-check -q
 
 .PHONY: all demo test test-cpp test-python install system-deps conformance golden bench lint \
-	format test-other-cpus test-sdk test-torch clean
+	format test-other-cpus test-sdk test-torch peer-tests clean
 
 all: test
 
@@ -75,6 +75,13 @@ conformance: install
 golden: install
 	$(PY) tests/data/compat/write_golden.py
 
+# scikit-learn-intelex's own test modules of the estimators skaccel has, with skaccel's
+# classes in their place (peer/): counts of passed, failed and not applicable (reasons in
+# peer/not_applicable.txt).
+peer-tests: install
+	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex polars
+	$(PY) peer/run_sklearnex_tests.py
+
 bench: install
 	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex
 	$(PY) benchmarks/bench_linear.py
@@ -82,12 +89,12 @@ bench: install
 # ruff and clang-format are pinned in requirements-dev.txt.
 LINT_CPP = $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'examples/*.cpp')
 lint: $(VENV)/.deps
-	$(VENV)/bin/ruff check python tests benchmarks examples conformance
-	$(VENV)/bin/ruff format --check python tests benchmarks examples conformance
+	$(VENV)/bin/ruff check python tests benchmarks examples conformance peer
+	$(VENV)/bin/ruff format --check python tests benchmarks examples conformance peer
 	$(VENV)/bin/clang-format --dry-run --Werror $(LINT_CPP)
 
 format: $(VENV)/.deps
-	$(VENV)/bin/ruff format python tests benchmarks examples conformance
+	$(VENV)/bin/ruff format python tests benchmarks examples conformance peer
 	$(VENV)/bin/clang-format -i $(LINT_CPP)
 
 # Golden files (written on another machine) and C++/Python parity under other OpenBLAS

@@ -133,6 +133,7 @@ NB_MODULE(_core, m) {
   // Most derived first: nanobind tries translators in reverse order of registration.
   static nb::exception<skaccel::FormatError> format_error(m, "FormatError", PyExc_ValueError);
   nb::exception<skaccel::IncompatibleFormatError>(m, "IncompatibleFormatError", format_error);
+  nb::exception<skaccel::StateError>(m, "StateError", format_error);
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);

@@ -22,8 +22,14 @@ def test_get_set_reset():
         "cpu_max_cols_batched",
         "cpu_small_rows_threshold",
         "cpu_small_rows_max_cols_batched",
+        "gpu_macro_block",
     }
-    assert set(hp.no_effect) == {"cpu_small_rows_threshold", "cpu_small_rows_max_cols_batched"}
+    assert set(hp.no_effect) == {
+        "cpu_small_rows_threshold",
+        "cpu_small_rows_max_cols_batched",
+        "gpu_macro_block",
+    }
+    assert hp.is_default
     hp.cpu_macro_block = 37
     assert LinearRegression.get_hyperparameters("fit").cpu_macro_block == 37
     assert Ridge.get_hyperparameters("fit").cpu_macro_block == 37  # one kernel

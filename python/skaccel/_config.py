@@ -4,6 +4,7 @@ Configuration belongs to the process (thread-local, like scikit-learn's) and is 
 saved with a model.
 """
 
+import re
 import threading
 from contextlib import contextmanager
 
@@ -11,7 +12,6 @@ import sklearn
 
 from .exceptions import DeviceUnavailableError
 
-_TARGET_OFFLOAD = ("auto", "cpu", "gpu")
 _defaults = {"target_offload": "auto", "allow_fallback_to_host": False}
 _local = threading.local()
 
@@ -22,9 +22,18 @@ def _own_config():
     return _local.config
 
 
+_DEVICE = re.compile(r"(cpu|gpu)(:[0-9]+)?")
+
+
 def _validate(target_offload, allow_fallback_to_host):
-    if target_offload is not None and target_offload not in _TARGET_OFFLOAD:
-        raise ValueError(f"target_offload must be one of {_TARGET_OFFLOAD}, got {target_offload!r}")
+    if target_offload is not None and not (
+        target_offload == "auto"
+        or (isinstance(target_offload, str) and _DEVICE.fullmatch(target_offload))
+    ):
+        raise ValueError(
+            "target_offload must be 'auto', 'cpu' or 'gpu', optionally with a device "
+            f"number ('gpu:0', as scikit-learn-intelex takes it), got {target_offload!r}"
+        )
     if allow_fallback_to_host is not None and not isinstance(allow_fallback_to_host, bool):
         raise ValueError(
             f"allow_fallback_to_host must be a bool, got {type(allow_fallback_to_host).__name__}"
@@ -50,9 +59,9 @@ def set_config(target_offload=None, allow_fallback_to_host=None, **sklearn_optio
 
     Parameters
     ----------
-    target_offload : {"auto", "cpu", "gpu"}, default=None
+    target_offload : {"auto", "cpu", "gpu"} or "cpu:N" / "gpu:N", default=None
         Where estimators compute. "auto" follows the input data (host for NumPy);
-        "gpu" requires a GPU build and device, else fit/predict raise
+        "gpu" (or "gpu:N") requires a GPU build and device, else fit/predict raise
         :class:`~skaccel.exceptions.DeviceUnavailableError` unless
         ``allow_fallback_to_host`` is True. None leaves the value unchanged.
     allow_fallback_to_host : bool, default=None
@@ -92,7 +101,7 @@ def gpu_available():
 def resolve_device(estimator_name):
     """The device an estimator computes on under the current configuration."""
     own = _own_config()
-    if own["target_offload"] == "gpu" and not gpu_available():
+    if own["target_offload"].startswith("gpu") and not gpu_available():
         if own["allow_fallback_to_host"]:
             return "cpu"
         raise DeviceUnavailableError(

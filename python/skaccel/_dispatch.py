@@ -278,10 +278,13 @@ def dispatch(
                     detail += f" ({namespace.describe()}, through DLPack)"
                 log_core(estimator, method, detail)
             result = compute(prepared, namespace)
-            if result is not NOT_FINITE:
+            if isinstance(result, Unsupported):
+                reason = result.reason
+            elif result is not NOT_FINITE:
                 return result
-            raise_if_not_finite(estimator, input_of(prepared))
-            reason = "the core's results are not finite (overflow)"
+            else:
+                raise_if_not_finite(estimator, input_of(prepared))
+                reason = "the core's results are not finite (overflow)"
     if fallback is None:
         raise ValueError(f"{type(estimator).__name__}.{method}: {reason}")
     log_fallback(estimator, method, reason)

@@ -60,6 +60,12 @@ class Hyperparameters:
     def to_dict(self) -> dict[str, int]:
         return {name: _core.get_knob(self._knob_set, name) for name in self.names}
 
+    @property
+    def is_default(self) -> bool:
+        """Whether every parameter has its default value."""
+        knobs = _KNOB_SETS[self._knob_set]["knobs"]
+        return all(_core.get_knob(self._knob_set, k["name"]) == k["default"] for k in knobs)
+
     def reset(self) -> None:
         """Restore every default."""
         _core.reset_knobs(self._knob_set)

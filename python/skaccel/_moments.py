@@ -15,6 +15,7 @@ resumes exactly, merging in the same order.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _core
 from ._dispatch import raise_if_not_finite
@@ -98,6 +99,42 @@ def column_moments(X, sample_weight, n_threads):
     else:
         result = _core.column_statistics(X, sample_weight, n_threads)
     result["n_samples_seen_"] = n_samples  # rows seen, zero-weight ones included
+    return result
+
+
+def sparse_column_moments(X, sample_weight):
+    """:func:`column_moments` of a sparse X (implicit zeros are values), by SciPy on the
+    host: weighted sums over the stored values, and the centred squares exactly as
+    Σ_stored w (x − mean)² + (W − Σ_stored w)·mean² (no cancellation)."""
+    n_samples, p = X.shape
+    X = sp.csr_array(X)
+    if sample_weight is not None:
+        keep = sample_weight != 0
+        if not keep.all():
+            X, sample_weight = X[keep], sample_weight[keep]
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    W = float(w.sum())
+    result = {"n_samples_seen_": n_samples, "_weight_sum": W}
+    if X.shape[0] == 0 or W == 0:
+        result.update(
+            _mean=np.zeros(p), _m2=np.zeros(p), _min=np.full(p, np.inf), _max=np.full(p, -np.inf)
+        )
+        return result
+    X = X.tocsc()
+    X.sum_duplicates()
+    data = X.data.astype(np.float64)
+    columns = np.repeat(np.arange(p), np.diff(X.indptr))
+    weights = w[X.indices]
+    mean = np.bincount(columns, weights=weights * data, minlength=p) / W
+    stored_weight = np.bincount(columns, weights=weights, minlength=p)
+    m2 = np.bincount(columns, weights=weights * (data - mean[columns]) ** 2, minlength=p)
+    m2 += (W - stored_weight) * mean * mean
+    result.update(
+        _mean=mean,
+        _m2=m2,
+        _min=np.asarray(X.min(axis=0).todense(), dtype=np.float64).ravel(),
+        _max=np.asarray(X.max(axis=0).todense(), dtype=np.float64).ravel(),
+    )
     return result
 
 

@@ -23,13 +23,16 @@ model file's contents, C++ inference -- follows from the declaration.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from . import _core
-from ._dispatch import Condition, n_threads
+from ._dispatch import Condition, Unsupported, n_threads
 from ._hyperparameters import Hyperparameters, hyperparameters_of
 from ._persistence import (
     RECORD_KEY,
@@ -43,6 +46,43 @@ from .exceptions import CorruptModelError
 
 __all__ = ["CoreEstimatorMixin"]
 
+_N_JOBS_DOC = """
+    n_jobs : int, default=None
+        Threads of the core's kernels for this estimator: None uses skaccel's default
+        (OMP_NUM_THREADS, or the CPUs available; threadpoolctl limits it), -1 all
+        cores, -k all cores but k - 1. It changes speed, not results beyond roundoff.
+        Added by skaccel to every estimator, as scikit-learn-intelex adds it.
+"""
+
+
+def _add_n_jobs(cls):
+    """Give ``cls`` an ``n_jobs=None`` keyword parameter when its scikit-learn parent has
+    none (scikit-learn-intelex adds one to every estimator): the signature scikit-learn's
+    get_params reads, the parameter constraints and the docstring."""
+    init = cls.__init__
+    signature = inspect.signature(init)
+    if "n_jobs" in signature.parameters:
+        return
+    parameters = list(signature.parameters.values())
+    parameters.append(inspect.Parameter("n_jobs", inspect.Parameter.KEYWORD_ONLY, default=None))
+
+    @functools.wraps(init)
+    def __init__(self, *args, n_jobs=None, **kwargs):
+        init(self, *args, **kwargs)
+        self.n_jobs = n_jobs
+
+    __init__.__signature__ = signature.replace(parameters=parameters)
+    cls.__init__ = __init__
+    constraints = getattr(cls, "_parameter_constraints", None)
+    if isinstance(constraints, dict):
+        cls._parameter_constraints = {**constraints, "n_jobs": [numbers.Integral, None]}
+    if cls.__doc__ and "n_jobs" not in cls.__doc__:
+        marker = "\n    Attributes\n    ----------"
+        doc = cls.__doc__
+        cls.__doc__ = (
+            doc.replace(marker, _N_JOBS_DOC + marker, 1) if marker in doc else doc + _N_JOBS_DOC
+        )
+
 
 class CoreEstimatorMixin:
     """Declared state, pickling with a version record, efficiency parameters and C++
@@ -53,11 +93,15 @@ class CoreEstimatorMixin:
     _hyperparameters: ClassVar[dict[str, str]] = {}
     _sklearn_patch: ClassVar[str | None] = None
     _sklearn_tests: ClassVar[tuple[str, ...]] = ()
+    # The parameter every skaccel estimator has (_add_n_jobs); a user's subclass whose
+    # __init__ drops it still computes (with the default thread count).
+    n_jobs = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "_model_type" in vars(cls):
             model_type(cls._model_type)  # an unregistered name fails at import
+            _add_n_jobs(cls)
 
     # --- the declared state -------------------------------------------------------------
 
@@ -152,14 +196,19 @@ class CoreEstimatorMixin:
     def _core_method(self, method: str, X: np.ndarray):
         """Run the model type's registered inference ``method`` on the validated X (the
         same C++ function the model-file loader and skaccel-predict run), reading the
-        fitted arrays in place. Returns one array per declared output."""
+        fitted arrays in place. Returns one array per declared output, or Unsupported
+        when the attributes are not a state the declaration accepts (e.g. ``coef_`` set
+        by hand without ``n_features_in_``): scikit-learn's code then computes."""
         info = self._model_type_info().method(method)
         params = {p: getattr(self, p) for p in info.params}
-        return _core.run_method(
-            self._model_type,
-            method,
-            self.__dict__,
-            params,
-            X,
-            n_threads(getattr(self, "n_jobs", None)),
-        )
+        try:
+            return _core.run_method(
+                self._model_type,
+                method,
+                self.__dict__,
+                params,
+                X,
+                n_threads(self.n_jobs),
+            )
+        except _core.StateError as exc:
+            return Unsupported(f"the fitted attributes are not a {self._model_type} state: {exc}")

@@ -37,3 +37,17 @@ CHECKS = [
     IncrementalBasicStatistics(),
     IncrementalBasicStatistics(result_options="max", batch_size=3),
 ]
+
+_ONE_D = (
+    "1-D X is one feature, as scikit-learn-intelex reads it (scikit-learn's convention refuses it)"
+)
+EXPECTED_FAILED_CHECKS = {
+    "BasicStatistics": {"check_fit1d": _ONE_D},
+    "IncrementalBasicStatistics": {
+        "check_fit1d": _ONE_D,
+        "check_fit_score_takes_y": (
+            "partial_fit(X, sample_weight=None, check_input=True) is scikit-learn-intelex's "
+            "signature: the weights are the second positional argument there"
+        ),
+    },
+}

@@ -25,7 +25,10 @@ SKACCEL_REGISTER_KNOBS(normal_equations) {
                "per-thread accumulators",
                true},
               {"cpu_small_rows_threshold", 10000, 1, no_effect, false},
-              {"cpu_small_rows_max_cols_batched", 4096, 1, no_effect, false},
+              {"cpu_small_rows_max_cols_batched", 1024, 1, no_effect, false},
+              {"gpu_macro_block", 16384, 1,
+               "accepted for scikit-learn-intelex compatibility; this build has no GPU kernels",
+               false},
           }};
 }
 

@@ -3,13 +3,14 @@
 import inspect
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._config import resolve_device
-from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
-from .._moments import column_moments, column_moments_finite
+from .._dispatch import Namespace, log_core, log_fallback, n_threads, raise_if_not_finite
+from .._moments import column_moments, column_moments_finite, sparse_column_moments
 from ..base import CoreEstimatorMixin
 
 #: The statistics ``result_options`` may name; each is set as the attribute ``<name>_``.
@@ -127,15 +128,28 @@ class _BasicStatisticsBase(CoreEstimatorMixin, BaseEstimator):
     def _options(self):
         return resolve_result_options(self.result_options)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def _validate_input(self, X, sample_weight, *, reset, namespace, allow_all_zero_weights):
         resolve_device(type(self).__name__)
-        # Finiteness is checked on the moments instead of by a full pass over X.
+        X = namespace.host(X)
+        ndim = getattr(X, "ndim", None)
+        if ndim is None and isinstance(X, list | tuple):
+            ndim = np.asarray(X).ndim
+        if not sp.issparse(X) and ndim == 1:
+            # One feature, as scikit-learn-intelex reads 1-D X (a pandas Series too).
+            X = np.asarray(X).reshape(-1, 1)
+        # Dense X: finiteness is checked on the moments instead of by a pass over X.
         X = validate_data(
             self,
-            namespace.host(X),
+            X,
+            accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             reset=reset,
-            ensure_all_finite=False,
+            ensure_all_finite=sp.issparse(X),
         )
         if sample_weight is not None:
             extra = {"allow_all_zero_weights": allow_all_zero_weights} if _HAS_ALLOW_ZERO else {}
@@ -145,7 +159,10 @@ class _BasicStatisticsBase(CoreEstimatorMixin, BaseEstimator):
         return X, sample_weight
 
     def _column_moments(self, X, sample_weight):
-        moments = column_moments(X, sample_weight, n_threads())
+        if sp.issparse(X):
+            log_fallback(self, "fit", "sparse input: computed by SciPy")
+            return sparse_column_moments(X, sample_weight)
+        moments = column_moments(X, sample_weight, n_threads(self.n_jobs))
         if not column_moments_finite(moments):
             raise_if_not_finite(self, X)  # NaN/inf in X: scikit-learn's error
         return moments  # finite X whose squares overflow: inf statistics, as NumPy's
@@ -197,9 +214,11 @@ ndarray of shape (n_features,)
     -----"""
         + _DEFINITIONS
         + """
-    Other differences from scikit-learn-intelex: X must be 2-D (it takes 1-D X as one
-    column); sparse X is refused (``TypeError``); weights must be non-negative and not all
-    zero; NaN/inf raise scikit-learn's ``ValueError``. Array-API input
+    As scikit-learn-intelex's: 1-D X is one feature (a pandas Series too); sparse X
+    (CSR and CSC; others are converted to CSR) is accepted, its implicit zeros counted
+    as values (computed by SciPy on the host, logged). Other differences from it:
+    weights must be non-negative and not all zero; the statistics of 1-D X have shape
+    (1,), not (); NaN/inf raise scikit-learn's ``ValueError``. Array-API input
     (``array_api_dispatch=True``) reaches the core without a copy on the CPU (DLPack),
     from another device through the host; the statistics keep its namespace and device.
 

@@ -65,11 +65,12 @@ ndarray of shape (n_features,)
     A batch may have all its weights zero; until some weight is not, ``mean_``,
     ``min_``, ``max_`` are NaN and the sums zero.
 
-    Other differences from scikit-learn-intelex: ``partial_fit(X, y=None,
-    sample_weight=None)`` follows scikit-learn's signature (pass ``sample_weight`` by
-    keyword; there is no ``check_input``); sparse X is refused (``TypeError``); weights
-    must be non-negative; NaN/inf raise scikit-learn's ``ValueError``. Array-API input
-    reaches the core as for :class:`BasicStatistics`; the running moments stay NumPy.
+    As scikit-learn-intelex's: ``partial_fit(X, sample_weight=None, check_input=True)``
+    (the second positional argument is the weights), 1-D X is one feature, sparse X is
+    accepted (computed by SciPy, logged). Other differences from it: weights must be
+    non-negative; the statistics of 1-D X have shape (1,), not (); NaN/inf raise
+    scikit-learn's ``ValueError``. Array-API input reaches the core as for
+    :class:`BasicStatistics`; the running moments stay NumPy.
 
     Examples
     --------
@@ -105,19 +106,23 @@ ndarray of shape (n_features,)
         return merged
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self, X, sample_weight=None, check_input=True):
         """Update the statistics with one batch of samples (all of X at once).
+
+        The signature is scikit-learn-intelex's: the second positional argument is
+        ``sample_weight`` (there is no ``y``).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
             Data of this batch.
-
-        y : Ignored
-            Not used, present for API consistency by convention.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative frequency weights (see Notes); may be all zero.
+
+        check_input : bool, default=True
+            Accepted for compatibility with scikit-learn-intelex; the input is always
+            validated (the core reads it directly).
 
         Returns
         -------

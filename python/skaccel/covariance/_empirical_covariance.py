@@ -76,7 +76,7 @@ class EmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
         input_dtype, X = prepared[0].dtype, prepared[1]
         if input_dtype.kind != "f":
             input_dtype = np.dtype(np.float64)
-        m = moments(X, n_threads(), center=not self.assume_centered)
+        m = moments(X, n_threads(self.n_jobs), center=not self.assume_centered)
         if m is None:
             return NOT_FINITE
         n_samples = m["n_samples_seen_"]

@@ -93,7 +93,7 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
     """
 
     _model_type = "IncrementalEmpiricalCovariance"
-    _hyperparameters = {"fit": "normal_equations"}
+    _hyperparameters = {"fit": "normal_equations", "partial_fit": "normal_equations"}
     _parameter_constraints: dict = {
         **_SklearnEmpiricalCovariance._parameter_constraints,
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -118,7 +118,9 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
         )
 
     def _accumulate(self, X):
-        merge_moments(self, X, n_threads(), center=not self.assume_centered)  # unscaled only
+        merge_moments(
+            self, X, n_threads(self.n_jobs), center=not self.assume_centered
+        )  # unscaled only
 
     def _finalize(self, dtype, namespace):
         """Derive the public attributes from the running moments (in the input's

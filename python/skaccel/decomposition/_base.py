@@ -5,9 +5,18 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._dispatch import NOT_FINITE, Namespace, Unsupported, dispatch, log_core, raise_if_not_finite
+from .._dispatch import (
+    NOT_FINITE,
+    Namespace,
+    Unsupported,
+    dispatch,
+    log_core,
+    log_fallback,
+    raise_if_not_finite,
+)
 from .._persistence import _dtype_name
 from ..base import CoreEstimatorMixin
 
@@ -51,8 +60,18 @@ class CorePCAMixin(CoreEstimatorMixin):
 
     def _transform_core(self, X, namespace):
         out = self._core_method("transform", X)
+        if isinstance(out, Unsupported):
+            return out
         if not np.isfinite(out).all():
             return NOT_FINITE
+        return self._output_array(out, namespace)
+
+    def _output_array(self, out, namespace):
+        """The core's NumPy result in the input's namespace -- unless set_output will put it
+        in a pandas or polars frame (which is on the host, and which polars cannot build
+        from every namespace's arrays)."""
+        if _get_output_config("transform", self)["dense"] != "default":
+            return out
         return namespace.wrap(out)
 
     def _dispatch_transform(self, X):
@@ -73,8 +92,11 @@ class CorePCAMixin(CoreEstimatorMixin):
             host = self._core_transform_input(host)
         if x_is_centered or not isinstance(host, np.ndarray):
             return super()._transform(X, xp, x_is_centered=x_is_centered)
-        log_core(self, "transform", f"{host.shape[0]}x{host.shape[1]} {host.dtype}")
         out = self._core_method("transform", host)
+        if isinstance(out, Unsupported):
+            log_fallback(self, "transform", out.reason)
+            return super()._transform(X, xp, x_is_centered=x_is_centered)
+        log_core(self, "transform", f"{host.shape[0]}x{host.shape[1]} {host.dtype}")
         if not np.isfinite(out).all():
             raise_if_not_finite(self, host)
-        return namespace.wrap(out)
+        return self._output_array(out, namespace)

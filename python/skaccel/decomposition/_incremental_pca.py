@@ -43,6 +43,7 @@ class IncrementalPCA(CorePCAMixin, _SklearnIncrementalPCA):
     )
 
     _model_type = "IncrementalPCA"
+    _hyperparameters = {"fit": "normal_equations", "partial_fit": "normal_equations"}
     _sklearn_patch = "sklearn.decomposition.IncrementalPCA"
     _sklearn_tests = ("sklearn.decomposition.tests.test_incremental_pca",)
 
@@ -193,7 +194,7 @@ class IncrementalPCA(CorePCAMixin, _SklearnIncrementalPCA):
         if message is not None:
             raise_if_not_finite(self, X)  # scikit-learn checks X first
             raise ValueError(message)
-        merge_moments(self, X, n_threads())
+        merge_moments(self, X, n_threads(self.n_jobs))
         self.n_components_ = n_components
         if derive:
             self._derive_components()

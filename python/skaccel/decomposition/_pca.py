@@ -190,7 +190,7 @@ class PCA(CorePCAMixin, _SklearnPCA):
         Xv, solver, n_components = prepared.X, prepared.solver, prepared.n_components
         n_samples = Xv.shape[0]
         if solver == "covariance_eigh":
-            m = moments(Xv, n_threads())
+            m = moments(Xv, n_threads(self.n_jobs))
             if m is None:
                 return NOT_FINITE
             mean, scatter, scale = unscaled(m)
@@ -207,7 +207,7 @@ class PCA(CorePCAMixin, _SklearnPCA):
             mean = np.mean(Xv, axis=0, dtype=np.float64)
             if not np.isfinite(mean).all():
                 return NOT_FINITE
-            singular_values, Vt = _core.centered_right_singular(Xv, mean, n_threads())
+            singular_values, Vt = _core.centered_right_singular(Xv, mean, n_threads(self.n_jobs))
             explained_variance = singular_values**2 / (n_samples - 1)
         self.mean_ = mean.astype(Xv.dtype)
         self._set_spectrum(explained_variance, singular_values, Vt, Xv.shape, n_components)

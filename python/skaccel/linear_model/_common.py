@@ -125,6 +125,8 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
 
     def _predict_core(self, X, namespace: Namespace):
         y = self._core_method("predict", X)
+        if isinstance(y, Unsupported):
+            return y
         if not np.isfinite(y).all():
             return NOT_FINITE
         return namespace.wrap(y)

@@ -21,6 +21,7 @@ from ._common import CoreLinearModelMixin, FitInput
 
 
 class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorMixin, LinearModel):
+    _hyperparameters = {"fit": "normal_equations", "partial_fit": "normal_equations"}
     _parameter_constraints: dict = {
         "fit_intercept": ["boolean"],
         "copy_X": ["boolean"],
@@ -60,8 +61,9 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
             alpha, tol = self._solver_args()
             solution = _core.solve_normal_equations(moments, centered, alpha, tol)
             solution = {k: v.astype(p.X.dtype) for k, v in solution.items()}
-            # The first batch's y decides the output shape for the whole stream.
-            single = len(self.coef_.shape) == 1 if "coef_" in self.__dict__ else p.single_target
+            # As scikit-learn-intelex's: one target (y 1-D or of one column) gives a 1-D
+            # coef_ and a scalar intercept_.
+            single = solution["coef_"].shape[0] == 1
             self._apply_fields(
                 self._linear_fields(solution, namespace, ravel_coef=single, single_target=single)
             )
@@ -165,7 +167,10 @@ class IncrementalLinearRegression(_IncrementalLinearModel):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        1-D for one target, whether y was 1-D or of one column (as scikit-learn-intelex
+        gives it).
     intercept_ : float or ndarray of shape (n_targets,)
+        A scalar for one target.
     n_samples_seen_ : int
     batch_size_ : int
         Rows per batch used by the last ``fit``.
@@ -208,7 +213,10 @@ class IncrementalRidge(_IncrementalLinearModel):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        1-D for one target, whether y was 1-D or of one column (as scikit-learn-intelex
+        gives it).
     intercept_ : float or ndarray of shape (n_targets,)
+        A scalar for one target.
     n_samples_seen_ : int
     batch_size_ : int
     n_features_in_ : int

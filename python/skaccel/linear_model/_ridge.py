@@ -82,7 +82,7 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             bool(self.fit_intercept),
             alpha.tolist(),
             _CORE_SOLVERS[self.solver],
-            n_threads(getattr(self, "n_jobs", None)),
+            n_threads(self.n_jobs),
         )
         if fields is None:
             return NOT_FINITE
