@@ -206,3 +206,58 @@ def test_without_dispatch_array_api_inputs_are_what_scikit_learn_makes_of_them(n
         except Exception as exc:  # noqa: BLE001 - the same error as scikit-learn's
             outcomes.append((type(exc), None))
     assert outcomes[0] == outcomes[1]
+
+
+def _outcome(fit):
+    """(exception type and message, or None; warning messages; solver_; coef_ on the host)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = fit()
+        except ValueError as exc:
+            return (str(exc), [], None, None)
+    messages = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
+    return (None, messages, model.solver_, np.round(host(model.coef_), 8).tolist())
+
+
+@pytest.mark.parametrize("solver", ["auto", "svd", "cholesky"])
+@pytest.mark.parametrize("positive", [False, True])
+def test_ridge_solver_rules_under_dispatch_are_scikit_learns(namespace, solver, positive):
+    # scikit-learn's array-API Ridge has only 'svd': 'auto' resolves to it with a
+    # warning, 'cholesky' and positive=True are ValueErrors. skaccel keeps those rules.
+    xp, device = namespace
+    from sklearn.linear_model import Ridge as SkRidge
+
+    from skaccel.linear_model import Ridge
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 4))
+    y = X @ [1.0, -2.0, 0.5, 3.0]
+    outcomes = []
+    for cls in (SkRidge, Ridge):
+        with sklearn.config_context(array_api_dispatch=True):
+            outcomes.append(
+                _outcome(
+                    lambda cls=cls: cls(solver=solver, positive=positive).fit(
+                        to(xp, device, X), to(xp, device, y)
+                    )
+                )
+            )
+    assert outcomes[0] == outcomes[1]
+
+
+def test_ridge_per_target_alpha_may_be_an_array_on_the_inputs_device(namespace):
+    xp, device = namespace
+    from sklearn.linear_model import Ridge as SkRidge
+
+    from skaccel.linear_model import Ridge
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((50, 3))
+    Y = np.stack([X @ [1.0, 2.0, 3.0], X @ [-1.0, 0.0, 4.0]], axis=1)
+    alpha = to(xp, device, np.array([0.1, 10.0]))
+    with sklearn.config_context(array_api_dispatch=True):
+        ours = Ridge(alpha=alpha, solver="svd").fit(to(xp, device, X), to(xp, device, Y))
+        theirs = SkRidge(alpha=alpha, solver="svd").fit(to(xp, device, X), to(xp, device, Y))
+    assert on(ours.coef_, xp, device)
+    assert_allclose(host(ours.coef_), host(theirs.coef_), rtol=1e-10, atol=1e-12)

@@ -1,11 +1,13 @@
 """Ridge regression on the C++ core."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.linear_model import Ridge as _SklearnRidge
 
 from .. import _core
-from .._dispatch import NOT_FINITE, Condition, n_threads
+from .._dispatch import NOT_FINITE, Condition, Namespace, Unsupported, n_threads
 from ._common import CoreLinearModelMixin
 
 # Solvers the core computes; "svd" through the eigendecomposition of XᵀWX, which is the
@@ -15,7 +17,11 @@ _CORE_SOLVERS = {"auto": "cholesky", "cholesky": "cholesky", "svd": "svd"}
 
 
 def _alpha(estimator):
-    return np.asarray(estimator.alpha, dtype=np.float64).reshape(-1)
+    alpha = estimator.alpha
+    if hasattr(alpha, "__array_namespace__") and not isinstance(alpha, np.ndarray):
+        # An array-API alpha (scikit-learn's tests pass one on the input's device).
+        alpha = Namespace(alpha).host(alpha)
+    return np.asarray(alpha, dtype=np.float64).reshape(-1)
 
 
 def _bad_alpha(estimator):
@@ -67,7 +73,25 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
         """
         return self._dispatch_fit(X, y, sample_weight)
 
+    def _fit_input(self, namespace: Namespace, X, y, sample_weight):
+        if not namespace.is_numpy and self.solver == "cholesky":
+            # scikit-learn's array-API Ridge has only the 'svd' solver and raises its
+            # ValueError for any other; its code runs, so the error is its own.
+            return Unsupported("solver='cholesky' with array API input")
+        return super()._fit_input(namespace, X, y, sample_weight)
+
     def _fit_core(self, p, namespace):
+        solver = _CORE_SOLVERS[self.solver]
+        if not namespace.is_numpy and self.solver == "auto":
+            # As scikit-learn resolves 'auto' under array API dispatch, with its warning.
+            solver = "svd"
+            warnings.warn(
+                f"Using Array API dispatch to namespace {namespace.xp.__name__} with "
+                "`solver='auto'` will result in using the solver 'svd'. The results may "
+                "differ from those when using a Numpy array, because in that case the "
+                "preferred solver would be cholesky. Set `solver='svd'` to suppress this "
+                "warning."
+            )
         alpha = _alpha(self)
         n_targets = p.Y.shape[1]
         if alpha.shape[0] not in (1, n_targets):
@@ -81,7 +105,7 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             p.sample_weight,
             bool(self.fit_intercept),
             alpha.tolist(),
-            _CORE_SOLVERS[self.solver],
+            solver,
             n_threads(self.n_jobs),
         )
         if fields is None:
