@@ -83,7 +83,7 @@ peer-tests: install
 	$(PY) peer/run_sklearnex_tests.py
 
 bench: install
-	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex
+	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex skops
 	$(PY) benchmarks/bench_linear.py
 
 # ruff and clang-format are pinned in requirements-dev.txt.

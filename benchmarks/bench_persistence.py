@@ -51,6 +51,8 @@ CHILD = textwrap.dedent(
                 f.write(memoryview(model.coef_).cast("B"))
         elif method == "skaccel file":
             skaccel.save(model, path)
+        elif method == "skaccel file durable":
+            skaccel.save(model, path, durable=True)
         elif method == "pickle p5":
             with open(path, "wb") as f:
                 pickle.dump(model, f, protocol=5)
@@ -62,7 +64,9 @@ CHILD = textwrap.dedent(
         if method == "skaccel file":
             model = skaccel.load(path)
         elif method == "skaccel file mmap":
-            model = skaccel.load(path, mmap=True)
+            model = skaccel.load(path, mmap=True)  # checksums verified (the default)
+        elif method == "skaccel file mmap no-verify":
+            model = skaccel.load(path, mmap=True, verify=False)
         elif method == "pickle p5":
             with open(path, "rb") as f:
                 model = pickle.load(f)
@@ -82,14 +86,25 @@ CHILD = textwrap.dedent(
 FILES = {
     "plain write": "plain.bin",
     "skaccel file": "model.skm",
+    "skaccel file durable": "model.skm",
     "skaccel file mmap": "model.skm",
+    "skaccel file mmap no-verify": "model.skm",
     "pickle p5": "model.pkl",
     "joblib": "model.joblib",
     "joblib mmap": "model.joblib",
     "skops": "model.skops",
 }
-SAVES = ["plain write", "skaccel file", "pickle p5", "joblib", "skops"]
-LOADS = ["skaccel file", "skaccel file mmap", "pickle p5", "joblib", "joblib mmap", "skops"]
+SAVES = ["plain write", "skaccel file", "skaccel file durable", "pickle p5", "joblib", "skops"]
+LOADS = [
+    "skaccel file",
+    "skaccel file mmap",
+    "skaccel file mmap no-verify",
+    "pickle p5",
+    "joblib",
+    "joblib mmap",
+    "skops",
+]
+PYTHON = sys.executable  # --python: another environment's skaccel (e.g. a former release)
 
 
 def run(method, op, folder, p, t):
@@ -97,7 +112,7 @@ def run(method, op, folder, p, t):
     # by the kernel's writeback of another method's file.
     os.sync()
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, method, op, str(folder / FILES[method]), str(p), str(t)],
+        [PYTHON, "-c", CHILD, method, op, str(folder / FILES[method]), str(p), str(t)],
         capture_output=True,
         text=True,
         check=True,
@@ -145,28 +160,34 @@ def main():
     parser.add_argument("--targets", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", default=None, help="update this Markdown file")
+    parser.add_argument("--python", default=sys.executable, help="the Python whose skaccel runs")
+    parser.add_argument("--section", default="persistence", help="the section of --output")
+    parser.add_argument("--title", default="Saving and loading a large model")
     parser.add_argument(
         "--methods",
         default=",".join(FILES),
         help="comma-separated subset (plain write and pickle p5 are always kept)",
     )
     args = parser.parse_args()
+    global PYTHON
+    PYTHON = args.python
     methods = set(args.methods.split(",")) | {"plain write", "pickle p5"}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         results = measure(args.features, args.targets, args.repeat, Path(tmp), methods)
     body = table(results, args.features, args.targets)
+    where = os.environ.get("BENCH_TMP")
+    prefix = f"BENCH_TMP={where} " if where else ""
+    python = "" if args.python == sys.executable else f" --python {args.python}"
     body += (
-        f"\n\nCommand: `python benchmarks/bench_persistence.py --features {args.features} "
-        f"--targets {args.targets} --repeat {args.repeat}` (files in the system's temporary "
-        "folder, `os.sync()` before each run so that no write waits for another's writeback; "
-        "the page cache holds the files, so these are the costs of serialization, copies "
-        "and page faults, not of the disk)."
+        f"\n\nCommand: `{prefix}python benchmarks/bench_persistence.py --features "
+        f"{args.features} --targets {args.targets} --repeat {args.repeat}{python}` (files in "
+        f"{where or 'the system temporary folder'}; `os.sync()` before each run so that no "
+        "write waits for another's writeback; the page cache holds the files, so load times "
+        "are those of serialization, copies and page faults, not of the disk)."
     )
     print(body)
     if args.output:
-        replace_section(
-            args.output, "persistence", "## Saving and loading a large model\n\n" + body
-        )
+        replace_section(args.output, args.section, f"## {args.title}\n\n" + body)
 
 
 if __name__ == "__main__":
