@@ -90,7 +90,8 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
                 "`solver='auto'` will result in using the solver 'svd'. The results may "
                 "differ from those when using a Numpy array, because in that case the "
                 "preferred solver would be cholesky. Set `solver='svd'` to suppress this "
-                "warning."
+                "warning.",
+                stacklevel=2,
             )
         alpha = _alpha(self)
         n_targets = p.Y.shape[1]
