@@ -43,8 +43,8 @@ cpp-example: $(CPP_TOOLS_BUILD)/build.ninja
 	$(CPP_TOOLS_BUILD)/core/examples/cpp/predict_example tests/data/compat/0.2.0/PCA_f32_full_whiten.skm
 
 # --- AddressSanitizer + UndefinedBehaviorSanitizer (gcc) -------------------------------
-# libgomp's thread pool is not freed at exit, which LeakSanitizer may report; the suite
-# runs clean with leak detection on, so ASAN_OPTIONS keeps it on (override if needed).
+# The suite runs clean with leak detection on, so ASAN_OPTIONS keeps it on (override if
+# needed).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
 UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
