@@ -24,7 +24,7 @@ struct Range {
 Range g_ranges[kMaxRanges];
 std::atomic<int> g_count{0};
 std::mutex g_mutex;  // writers only
-struct sigaction g_previous {};
+struct sigaction g_previous{};
 bool g_installed = false;
 
 // The innermost guard of this thread (initial-exec TLS: readable from a signal handler).
@@ -61,7 +61,7 @@ void on_sigbus(int sig, siginfo_t* info, void* context) {
 }
 
 void install() {
-  struct sigaction action {};
+  struct sigaction action{};
   action.sa_sigaction = on_sigbus;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_SIGINFO | SA_NODEFER;

@@ -12,24 +12,24 @@ SKACCEL_REGISTER_KNOBS(normal_equations) {
   const FitHyperparameters d;
   const char* no_effect =
       "accepted for scikit-learn-intelex compatibility; this build's kernel does not use it";
-  return {kKnobSet,
-          "the blocked cross-product kernel (XᵀWX, XᵀWy) of LinearRegression, Ridge, the "
-          "incremental linear models, PCA, IncrementalPCA and the covariance estimators",
-          {
-              {"cpu_macro_block", d.cpu_macro_block, 1,
-               "rows gathered into one thread-local block per BLAS call", true},
-              {"cpu_grain_size", d.cpu_grain_size, 1,
-               "minimum rows per thread before another thread is used", true},
-              {"cpu_max_cols_batched", d.cpu_max_cols_batched, 1,
-               "above this many features, one multithreaded BLAS call per block instead of "
-               "per-thread accumulators",
-               true},
-              {"cpu_small_rows_threshold", 10000, 1, no_effect, false},
-              {"cpu_small_rows_max_cols_batched", 1024, 1, no_effect, false},
-              {"gpu_macro_block", 16384, 1,
-               "accepted for scikit-learn-intelex compatibility; this build has no GPU kernels",
-               false},
-          }};
+  return {
+      kKnobSet,
+      "the blocked cross-product kernel (XᵀWX, XᵀWy) of LinearRegression, Ridge, the "
+      "incremental linear models, PCA, IncrementalPCA and the covariance estimators",
+      {
+          {"cpu_macro_block", d.cpu_macro_block, 1,
+           "rows gathered into one thread-local block per BLAS call", true},
+          {"cpu_grain_size", d.cpu_grain_size, 1,
+           "minimum rows per thread before another thread is used", true},
+          {"cpu_max_cols_batched", d.cpu_max_cols_batched, 1,
+           "above this many features, one multithreaded BLAS call per block instead of "
+           "per-thread accumulators",
+           true},
+          {"cpu_small_rows_threshold", 10000, 1, no_effect, false},
+          {"cpu_small_rows_max_cols_batched", 1024, 1, no_effect, false},
+          {"gpu_macro_block", 16384, 1,
+           "accepted for scikit-learn-intelex compatibility; this build has no GPU kernels", false},
+      }};
 }
 
 FitHyperparameters default_fit_hyperparameters() { return FitHyperparameters{}; }
