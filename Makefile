@@ -85,6 +85,8 @@ peer-tests: install
 bench: install
 	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex skops
 	$(PY) benchmarks/bench_linear.py
+	$(PY) benchmarks/bench_moments.py --repeats 5 --output docs/benchmarks.md
+	BENCH_TMP=/dev/shm $(PY) benchmarks/bench_persistence.py --repeat 5 --output docs/benchmarks.md
 
 # ruff and clang-format are pinned in requirements-dev.txt.
 LINT_CPP = $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'examples/*.cpp')

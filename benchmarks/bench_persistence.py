@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 from _report import replace_section
@@ -46,9 +47,13 @@ CHILD = textwrap.dedent(
     before = rss("VmRSS:")
     start = time.perf_counter()
     if op == "save":
-        if method == "plain write":
+        if method == "plain write":  # over the old file (truncated first)
             with open(path, "wb") as f:
                 f.write(memoryview(model.coef_).cast("B"))
+        elif method == "plain write + rename":  # a new file renamed over the old one
+            with open(path + ".new", "wb") as f:
+                f.write(memoryview(model.coef_).cast("B"))
+            os.rename(path + ".new", path)
         elif method == "skaccel file":
             skaccel.save(model, path)
         elif method == "skaccel file durable":
@@ -85,6 +90,7 @@ CHILD = textwrap.dedent(
 
 FILES = {
     "plain write": "plain.bin",
+    "plain write + rename": "plain-renamed.bin",
     "skaccel file": "model.skm",
     "skaccel file durable": "model.skm",
     "skaccel file mmap": "model.skm",
@@ -94,7 +100,15 @@ FILES = {
     "joblib mmap": "model.joblib",
     "skops": "model.skops",
 }
-SAVES = ["plain write", "skaccel file", "skaccel file durable", "pickle p5", "joblib", "skops"]
+SAVES = [
+    "plain write",
+    "plain write + rename",
+    "skaccel file",
+    "skaccel file durable",
+    "pickle p5",
+    "joblib",
+    "skops",
+]
 LOADS = [
     "skaccel file",
     "skaccel file mmap",
@@ -104,13 +118,19 @@ LOADS = [
     "joblib mmap",
     "skops",
 ]
+SETTLE_SECONDS = 4.0
 PYTHON = sys.executable  # --python: another environment's skaccel (e.g. a former release)
 
 
 def run(method, op, folder, p, t):
     # Flush the previous runs' dirty pages first (untimed), so that no write is throttled
-    # by the kernel's writeback of another method's file.
+    # by the kernel's writeback of another method's file. Then wait until the memory that
+    # the previous run freed is no longer "just freed": on a VM whose balloon reports free
+    # pages to the host (virtio free page reporting, ~2 s after the free), a write into
+    # reported pages faults on the host, into just-freed ones it does not, so without the
+    # wait each method's time would depend on what the method before it freed.
     os.sync()
+    time.sleep(SETTLE_SECONDS)
     out = subprocess.run(
         [PYTHON, "-c", CHILD, method, op, str(folder / FILES[method]), str(p), str(t)],
         capture_output=True,
@@ -132,25 +152,35 @@ def measure(p, t, repeat, folder, methods):
     return results
 
 
+def _seconds(seconds):
+    return f"{seconds * 1e3:.2f} ms" if seconds < 0.1 else f"{seconds:.3f}"
+
+
 def table(results, p, t):
     model_bytes = next(iter(results.values()))[0]["model_bytes"]
     plain = statistics.median(r["seconds"] for r in results[("save", "plain write")])
     pickle_save = statistics.median(r["seconds"] for r in results[("save", "pickle p5")])
     lines = [
         f"Ridge with {t:,} targets × {p:,} features: {model_bytes / 1e6:,.0f} MB of "
-        "coefficients (float64). Median of the runs; peak RSS is the rise of the process's "
-        "high-water mark during the operation, relative to the model's bytes.",
+        "coefficients (float64). Median of the runs, and the fastest and slowest; peak RSS "
+        "is the rise of the process's high-water mark during the operation, relative to "
+        "the model's bytes.",
         "",
-        "| operation | method | time (s) | vs plain write | vs pickle p5 | peak RSS / model |",
-        "|---|---|---:|---:|---:|---:|",
+        "| operation | method | time (s) | min–max (s) | vs plain write | vs pickle p5 "
+        "| peak RSS / model |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for (op, method), runs in results.items():
         seconds = statistics.median(r["seconds"] for r in runs)
         peak = statistics.median(r["peak_delta"] for r in runs) / model_bytes
         rel_plain = f"{seconds / plain:.2f}×" if op == "save" else ""
         rel_pickle = f"{seconds / pickle_save:.2f}×" if op == "save" else ""
-        shown = f"{seconds * 1e3:.2f} ms" if seconds < 0.1 else f"{seconds:.3f}"
-        lines.append(f"| {op} | {method} | {shown} | {rel_plain} | {rel_pickle} | {peak:.2f} |")
+        low = min(r["seconds"] for r in runs)
+        high = max(r["seconds"] for r in runs)
+        lines.append(
+            f"| {op} | {method} | {_seconds(seconds)} | {_seconds(low)}–{_seconds(high)} "
+            f"| {rel_plain} | {rel_pickle} | {peak:.2f} |"
+        )
     return "\n".join(lines)
 
 
@@ -166,18 +196,20 @@ def main():
     parser.add_argument(
         "--methods",
         default=",".join(FILES),
-        help="comma-separated subset (plain write and pickle p5 are always kept)",
+        help="comma-separated subset (the plain writes and pickle p5 are always kept)",
     )
     args = parser.parse_args()
     global PYTHON
     PYTHON = args.python
-    methods = set(args.methods.split(",")) | {"plain write", "pickle p5"}
+    methods = set(args.methods.split(",")) | {"plain write", "plain write + rename", "pickle p5"}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         results = measure(args.features, args.targets, args.repeat, Path(tmp), methods)
     body = table(results, args.features, args.targets)
     where = os.environ.get("BENCH_TMP")
     prefix = f"BENCH_TMP={where} " if where else ""
     python = "" if args.python == sys.executable else f" --python {args.python}"
+    if args.methods != parser.get_default("methods"):
+        python += f' --methods "{args.methods}"'
     body += (
         f"\n\nCommand: `{prefix}python benchmarks/bench_persistence.py --features "
         f"{args.features} --targets {args.targets} --repeat {args.repeat}{python}` (files in "
