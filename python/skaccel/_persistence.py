@@ -9,12 +9,12 @@ import functools
 import inspect
 import platform
 import re
-import warnings
 
 import numpy as np
 import sklearn
 
 from . import _core
+from ._warnings import warn_user
 from .exceptions import CorruptModelError, IncompatibleModelError, SkaccelVersionWarning
 
 RECORD_KEY = "_skaccel_record"
@@ -126,7 +126,7 @@ def check_record(record, estimator_name):
     if error is not None:
         raise error
     for warning in found:
-        warnings.warn(warning, stacklevel=4)
+        warn_user(warning, type(warning))
 
 
 _ARRAY_DTYPES = (

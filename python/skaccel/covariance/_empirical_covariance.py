@@ -1,7 +1,6 @@
 """Maximum likelihood covariance estimator on the C++ core."""
 
 import functools
-import warnings
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -10,6 +9,7 @@ from sklearn.utils.validation import validate_data
 
 from .._dispatch import NOT_FINITE, dispatch, n_threads
 from .._moments import core_float_dtype, moments, unscaled
+from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
 
 ONE_SAMPLE_WARNING = "Only one sample available. You may want to reshape your data array"
@@ -81,7 +81,7 @@ class EmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
             return NOT_FINITE
         n_samples = m["n_samples_seen_"]
         if n_samples == 1:
-            warnings.warn(ONE_SAMPLE_WARNING, stacklevel=3)
+            warn_user(ONE_SAMPLE_WARNING)
         mean, scatter, scale = unscaled(m)
         with np.errstate(over="ignore"):
             covariance = scatter / n_samples / scale / scale

@@ -1,7 +1,6 @@
 """Incremental maximum likelihood covariance: partial_fit merges each batch's moments."""
 
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -13,6 +12,7 @@ from sklearn.utils.validation import validate_data
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, n_threads
 from .._moments import merge_moments
+from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
 from ._empirical_covariance import ONE_SAMPLE_WARNING
 
@@ -189,7 +189,7 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
         X = self._validate(X, reset=True, namespace=namespace)
         self.batch_size_ = self.batch_size or 5 * X.shape[1]
         if X.shape[0] == 1:
-            warnings.warn(ONE_SAMPLE_WARNING, stacklevel=2)
+            warn_user(ONE_SAMPLE_WARNING)
         log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}, batches of {self.batch_size_}")
         try:
             for batch in gen_batches(X.shape[0], self.batch_size_):

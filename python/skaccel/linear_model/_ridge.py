@@ -1,13 +1,12 @@
 """Ridge regression on the C++ core."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.linear_model import Ridge as _SklearnRidge
 
 from .. import _core
 from .._dispatch import NOT_FINITE, Condition, Namespace, Unsupported, n_threads
+from .._warnings import warn_user
 from ._common import CoreLinearModelMixin
 
 # Solvers the core computes; "svd" through the eigendecomposition of XᵀWX, which is the
@@ -85,13 +84,12 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
         if not namespace.is_numpy and self.solver == "auto":
             # As scikit-learn resolves 'auto' under array API dispatch, with its warning.
             solver = "svd"
-            warnings.warn(
+            warn_user(
                 f"Using Array API dispatch to namespace {namespace.xp.__name__} with "
                 "`solver='auto'` will result in using the solver 'svd'. The results may "
                 "differ from those when using a Numpy array, because in that case the "
                 "preferred solver would be cholesky. Set `solver='svd'` to suppress this "
-                "warning.",
-                stacklevel=2,
+                "warning."
             )
         alpha = _alpha(self)
         n_targets = p.Y.shape[1]
