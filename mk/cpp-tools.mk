@@ -43,9 +43,10 @@ cpp-example: $(CPP_TOOLS_BUILD)/build.ninja
 	$(CPP_TOOLS_BUILD)/core/examples/cpp/predict_example tests/data/compat/0.2.0/PCA_f32_full_whiten.skm
 
 # --- AddressSanitizer + UndefinedBehaviorSanitizer (gcc) -------------------------------
-# The suite runs clean with leak detection on, so ASAN_OPTIONS keeps it on (override if
-# needed).
+# The suite runs clean with leak detection on (but for LEAKING_BY_DESIGN), so ASAN_OPTIONS
+# keeps it on (override if needed).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LEAKING_BY_DESIGN = MappedModelFile.ABusErrorWhileReadingAMappingThrows
 ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
 UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
@@ -57,7 +58,11 @@ $(ASAN_BUILD)/build.ninja: CMakeLists.txt core/CMakeLists.txt examples/cpp/CMake
 test-asan: $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) $(VENV)/bin/cmake --build $(ASAN_BUILD)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=$(UBSAN_OPTIONS) \
-	  $(abspath $(VENV)/bin/ctest) --output-on-failure
+	  $(abspath $(VENV)/bin/ctest) --output-on-failure -E '$(LEAKING_BY_DESIGN)'
+	# A fault in a mapped model file unwinds to its guard by siglongjmp, skipping the
+	# frames' destructors (mapping_guard.hpp): their scratch buffers leak by design.
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS):detect_leaks=0 UBSAN_OPTIONS=$(UBSAN_OPTIONS) \
+	  $(abspath $(VENV)/bin/ctest) --output-on-failure -R '$(LEAKING_BY_DESIGN)'
 
 # --- libFuzzer (clang) -----------------------------------------------------------------
 

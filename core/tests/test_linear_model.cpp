@@ -316,6 +316,26 @@ TEST(Predict, ResultDoesNotDependOnThreadCount) {
   EXPECT_EQ(a, b);
 }
 
+// Wide X in a layout BLAS cannot read (reversed rows) is gathered a few rows at a time
+// (a bounded buffer), and gives what the contiguous copy gives, for one and several targets.
+TEST(Predict, WideGatheredInputMatchesContiguous) {
+  const std::int64_t n = 700, p = 9000;  // 4 MiB of scratch holds 58 rows of 9000 doubles
+  const auto pr = make_problem(n, p, 3, 0.0);
+  std::vector<double> reversed(pr.X.size()), coef(3 * p);
+  for (std::int64_t i = 0; i < n; ++i) std::copy_n(&pr.X[i * p], p, &reversed[(n - 1 - i) * p]);
+  for (std::int64_t k = 0; k < 3 * p; ++k) coef[k] = 0.001 * static_cast<double>(k % 97) - 0.04;
+  const std::vector<double> b = {0.5, -1.0, 2.0};
+  for (std::int64_t t : {1, 3}) {
+    std::vector<double> a(n * t), r(n * t);
+    auto C = ConstMatrixView<double>::row_major(coef.data(), t, p);
+    predict<double>(ConstMatrixView<double>::row_major(pr.X.data(), n, p), C, b.data(),
+                    MatrixView<double>::row_major(a.data(), n, t), 2);
+    predict<double>(ConstMatrixView<double>(&reversed[(n - 1) * p], n, p, -p, 1), C, b.data(),
+                    MatrixView<double>::row_major(r.data(), n, t), 2);
+    for (std::int64_t i = 0; i < n * t; ++i) EXPECT_NEAR(r[i], a[i], 1e-9 * (1 + std::abs(a[i])));
+  }
+}
+
 TEST(Predict, RejectsWrongFeatureCount) {
   std::vector<double> X(6), coef(3), out(2);
   EXPECT_THROW(predict<double>(ConstMatrixView<double>::row_major(X.data(), 2, 3),

@@ -12,8 +12,9 @@
 namespace skaccel::linear_model {
 namespace {
 
-constexpr std::int64_t kPredictBlock = 8192;   // rows per BLAS call: output stays in cache
-constexpr std::int64_t kPredictGrain = 32768;  // rows a thread must get
+constexpr std::int64_t kPredictBlock = 8192;    // rows per BLAS call: output stays in cache
+constexpr std::int64_t kPredictGrain = 32768;   // rows a thread must get
+constexpr std::int64_t kGatherBytes = 4 << 20;  // a gathered block stays in L2/L3
 
 // BLAS reads a block in place when its rows (or columns) are evenly spaced at a positive
 // distance of at least their length; any other layout (reversed, overlapping, broadcast,
@@ -42,13 +43,19 @@ void predict_rows(ConstMatrixView<T> X, ConstMatrixView<T> coef, const T* interc
     else
       blas::gemm('T', 'T', t, rows, p, T(1), c, ldc, x, ld, T(0), y, t);
   } else {
-    buffer.resize(static_cast<std::size_t>(rows * p));
-    for (std::int64_t i = 0; i < rows; ++i)
-      for (std::int64_t j = 0; j < p; ++j) buffer[i * p + j] = X(r0 + i, j);
-    if (t == 1)
-      blas::gemv('T', p, rows, T(1), buffer.data(), p, c, 1, T(0), y, 1);
-    else
-      blas::gemm('T', 'N', t, rows, p, T(1), c, ldc, buffer.data(), p, T(0), y, t);
+    // The buffer is bounded in bytes, not rows: wide X must not cost block × p scratch.
+    const std::int64_t step =
+        std::clamp<std::int64_t>(kGatherBytes / (p * std::int64_t(sizeof(T))), 1, rows);
+    buffer.resize(static_cast<std::size_t>(step * p));
+    for (std::int64_t g0 = 0; g0 < rows; g0 += step) {
+      const std::int64_t g = std::min(step, rows - g0);
+      for (std::int64_t i = 0; i < g; ++i)
+        for (std::int64_t j = 0; j < p; ++j) buffer[i * p + j] = X(r0 + g0 + i, j);
+      if (t == 1)
+        blas::gemv('T', p, g, T(1), buffer.data(), p, c, 1, T(0), y + g0, 1);
+      else
+        blas::gemm('T', 'N', t, g, p, T(1), c, ldc, buffer.data(), p, T(0), y + g0 * t, t);
+    }
   }
   if (intercept) {
     for (std::int64_t i = 0; i < rows; ++i)
