@@ -47,13 +47,66 @@ using Compute = T;
 
 // Thread-local scratch for one block: A (rows×p) and B (rows×t) row-major, r = √w, and
 // for float the block's own products before they join the double sums.
+//
+// A, B and r live in a buffer the thread keeps between calls: allocated afresh for every
+// fit, glibc often served these few hundred kB by a new mmap, whose page faults made a
+// 2M×50 fit ~15 % slower than the same instructions on warm memory.
+template <class C>
+class ThreadBuffer {
+ public:
+  explicit ThreadBuffer(std::size_t n) {
+    Slot& slot = thread_slot();
+    if (!slot.in_use) {  // a thread runs one accumulation at a time; else a buffer of its own
+      slot.in_use = true;
+      slot_ = &slot;
+      if (slot.data.size() < n) slot.data.resize(n);
+      data_ = slot.data.data();
+    } else {
+      own_.resize(n);
+      data_ = own_.data();
+    }
+  }
+  ~ThreadBuffer() {
+    if (!slot_) return;
+    if (slot_->data.size() * sizeof(C) > kKeepBytes) std::vector<C>().swap(slot_->data);
+    slot_->in_use = false;
+  }
+  ThreadBuffer(const ThreadBuffer&) = delete;
+  ThreadBuffer& operator=(const ThreadBuffer&) = delete;
+  C* data() const { return data_; }
+
+ private:
+  static constexpr std::size_t kKeepBytes = std::size_t(16) << 20;  // kept per thread
+  struct Slot {
+    std::vector<C> data;
+    bool in_use = false;
+  };
+  static Slot& thread_slot() {
+    thread_local Slot slot;
+    return slot;
+  }
+  Slot* slot_ = nullptr;
+  std::vector<C> own_;
+  C* data_ = nullptr;
+};
+
+// A view of part of a ThreadBuffer (what the BLAS calls read).
+template <class C>
+struct Part {
+  C* begin;
+  C* data() const { return begin; }
+};
+
 template <class C>
 struct Scratch {
-  std::vector<C> A, B, r, gram, xty, x_sum, y_sum;
+  ThreadBuffer<C> storage;
+  Part<C> A, B, r;
+  std::vector<C> gram, xty, x_sum, y_sum;
   Scratch(std::int64_t rows, std::int64_t p, std::int64_t t)
-      : A(static_cast<std::size_t>(rows * p)),
-        B(static_cast<std::size_t>(rows * t)),
-        r(static_cast<std::size_t>(rows)) {
+      : storage(static_cast<std::size_t>(rows * p + rows * t + rows)),
+        A{storage.data()},
+        B{storage.data() + rows * p},
+        r{storage.data() + rows * p + rows * t} {
     if constexpr (!std::is_same_v<C, double>) {
       gram.resize(static_cast<std::size_t>(p * p));
       xty.resize(static_cast<std::size_t>(p * t));
