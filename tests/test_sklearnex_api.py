@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from model_examples import EXAMPLES
 from sklearn.utils._metadata_requests import _MetadataRequester
+from test_hyperparameters import SKLEARNEX_KNOB_NAMES
 
 import skaccel
 from skaccel._registry import MODEL_TYPES, estimator_class
@@ -63,14 +64,7 @@ def test_hyperparameters_with_scikit_learn_intelex_names(name, op):
     hp = cls.get_hyperparameters(op)
     try:
         assert hp.is_default
-        for knob in (
-            "cpu_macro_block",
-            "cpu_grain_size",
-            "cpu_max_cols_batched",
-            "cpu_small_rows_threshold",
-            "cpu_small_rows_max_cols_batched",
-            "gpu_macro_block",
-        ):
+        for knob in SKLEARNEX_KNOB_NAMES:
             setattr(hp, knob, 7)
             assert getattr(cls.get_hyperparameters(op), knob) == 7
         assert not hp.is_default

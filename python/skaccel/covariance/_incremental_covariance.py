@@ -118,9 +118,8 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
         )
 
     def _accumulate(self, X):
-        merge_moments(
-            self, X, n_threads(self.n_jobs), center=not self.assume_centered
-        )  # unscaled only
+        # Unscaled moments only: a batch that needs rescaling is refused (check_unscaled).
+        merge_moments(self, X, n_threads(self.n_jobs), center=not self.assume_centered)
 
     def _finalize(self, dtype, namespace):
         """Derive the public attributes from the running moments (in the input's
