@@ -393,6 +393,34 @@ TEST(NormalEquations, RescalesDataWhoseProductsLeaveTheRange) {
     expect_exact_fit_at_scale<float>(scale);
 }
 
+// The rescale decision is the largest gathered magnitude's: where the gram's diagonal
+// cannot bound it (one value among zeros: max diag = max², far below n·bound), the exact
+// maximum decides, at the edges of the range in both directions.
+template <class T>
+double x_scale_of_one_value_among_zeros(double value) {
+  const std::int64_t n = 64, p = 2;
+  std::vector<T> X(static_cast<std::size_t>(n * p), T(0)), y(static_cast<std::size_t>(n), T(0));
+  X[17 * p + 1] = static_cast<T>(value);
+  const auto ne = accumulate_normal_equations<T>(ConstMatrixView<T>::row_major(X.data(), n, p),
+                                                 ConstMatrixView<T>::row_major(y.data(), n, 1),
+                                                 nullptr, 1, false, 2);
+  const double scaled = static_cast<double>(static_cast<T>(value)) * ne.x_scale;
+  EXPECT_EQ(ne.gram[p * p - 1], scaled * scaled) << value;  // kept exactly, scaled or not
+  return ne.x_scale;
+}
+
+TEST(NormalEquations, TheLargestMagnitudeDecidesTheRescaleWhereTheDiagonalCannot) {
+  for (double v : {std::ldexp(1.0, -478), std::ldexp(1.0, -480), 1.5 * std::ldexp(1.0, 479),
+                   -1.5 * std::ldexp(1.0, 479)})
+    EXPECT_EQ(x_scale_of_one_value_among_zeros<double>(v), 1.0) << v;
+  for (double v : {std::ldexp(1.0, -482), std::ldexp(1.0, 481), -std::ldexp(1.0, 500)})
+    EXPECT_NE(x_scale_of_one_value_among_zeros<double>(v), 1.0) << v;
+  for (double v : {std::ldexp(1.0, -50), 1.5 * std::ldexp(1.0, 49)})
+    EXPECT_EQ(x_scale_of_one_value_among_zeros<float>(v), 1.0) << v;
+  for (double v : {std::ldexp(1.0, -52), std::ldexp(1.0, 51), -std::ldexp(1.0, 60)})
+    EXPECT_NE(x_scale_of_one_value_among_zeros<float>(v), 1.0) << v;
+}
+
 TEST(NormalEquations, MomentsOfScaledDataSayTheirScale) {
   std::vector<double> X{1e-200, 3e-200, -2e-200, 5e-200};
   const auto ne = accumulate_normal_equations<double>(

@@ -47,7 +47,6 @@ struct NormalEquations {
   // under- or overflow the products (then a power of two). The solvers return solutions
   // of the unscaled problem; other consumers divide (x_mean by x_scale, gram by x_scale²).
   double x_scale = 1.0, y_scale = 1.0;
-  double max_abs_x = 0.0, max_abs_y = 0.0;  // largest |√w·(x − shift)·x_scale| (and y) seen
 };
 
 // X: n×p, Y: n×t (t may be 0: the moments of X alone, as covariance and PCA need),

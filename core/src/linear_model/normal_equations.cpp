@@ -9,9 +9,13 @@
 //
 // Range: products of the gathered values must neither underflow nor overflow the compute
 // type (|X| ~ 1e-162 squares to 0 in double, float32 blocks of ~1e-25 to 0 in float). The
-// gather records the largest gathered magnitude; when it lies outside a safe range, the
-// pass is repeated on data scaled by one power of two (exact), and the statistics say so
-// (x_scale, y_scale): the solvers unscale their solutions, other consumers their results.
+// largest gathered magnitude of X is bounded by the gram's diagonal (Σ a² per column), which
+// the pass computes anyway: max² ≤ max diag ≤ n·max². Only when that bound cannot show the
+// magnitude in a safe range is the exact maximum found by a read-only pass (tracking it in
+// the gather cost ~8 % more instructions on every fit); when it lies outside, the pass is
+// repeated on data scaled by one power of two (exact), and the statistics say so (x_scale,
+// y_scale): the solvers unscale their solutions, other consumers their results. y's maximum
+// (t values a row) is tracked in the gather.
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
@@ -31,7 +35,7 @@ struct Partial {
   std::vector<double> x_sum;  // Σ w (x − s)
   std::vector<double> y_sum;  // Σ w (y − s_y)
   double weight_sum = 0.0;
-  double max_abs_x = 0.0, max_abs_y = 0.0;  // of the gathered values
+  double max_abs_y = 0.0;  // of the gathered targets
   Partial(std::int64_t p, std::int64_t t)
       : gram(static_cast<std::size_t>(p * p), 0.0),
         xty(static_cast<std::size_t>(p * t), 0.0),
@@ -123,60 +127,68 @@ double weight_at(const T* w, std::int64_t stride, std::int64_t i) {
 
 struct Gathered {
   double weight_sum = 0.0;
-  double max_abs_x = 0.0, max_abs_y = 0.0;
+  double max_abs_y = 0.0;
 };
 
-// One row of gather(): a[j] = ri·(x[j] − xs[j])·xc; returns max |a[j]| (before the cast
-// to C). The max is a vectorised reduction (OpenMP SIMD, no OpenMP runtime): as a scalar
-// chain it cost a fifth more instructions in this memory-bound loop.
+// One row of gather(): a[j] = rs·(x[j] − xs[j]), rs = √w·scale (a power of two times √w,
+// so for scale 1 the values are those of the unscaled pass, bit for bit).
 template <class T, class C>
-double gather_row(const T* x, std::int64_t cs, std::int64_t p, const double* xs, double ri,
-                  double xc, C* a) {
-  double m = 0.0;
+void gather_row(const T* x, std::int64_t cs, std::int64_t p, const double* xs, double rs, C* a) {
   if (cs == 1) {
-#pragma omp simd reduction(max : m)
-    for (std::int64_t j = 0; j < p; ++j) {
-      const double v = ri * (static_cast<double>(x[j]) - xs[j]) * xc;
-      a[j] = static_cast<C>(v);
-      m = std::max(m, std::abs(v));
-    }
+    for (std::int64_t j = 0; j < p; ++j)
+      a[j] = static_cast<C>(rs * (static_cast<double>(x[j]) - xs[j]));
   } else {
-    for (std::int64_t j = 0; j < p; ++j) {
-      const double v = ri * (static_cast<double>(x[j * cs]) - xs[j]) * xc;
-      a[j] = static_cast<C>(v);
-      m = std::max(m, std::abs(v));
-    }
+    for (std::int64_t j = 0; j < p; ++j)
+      a[j] = static_cast<C>(rs * (static_cast<double>(x[j * cs]) - xs[j]));
   }
-  return m;
 }
 
-// Gathers rows [r0, r1) as √w·(x − xs)·xc into A and √w·(y − ys)·yc into B (row-major,
-// first row at the given pointers) and √w into r; returns Σw and the largest |A|, |B|.
+// Gathers rows [r0, r1) as √w·xc·(x − xs) into A and √w·yc·(y − ys) into B (row-major,
+// first row at the given pointers) and √w into r; returns Σw and the largest |B|.
 template <class T, class C>
 Gathered gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
                 std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, double xc,
                 double yc, C* A, C* B, C* r) {
   const std::int64_t p = X.cols, t = Y.cols;
   Gathered g;
-  double mx = 0.0, my = 0.0;
+  double my = 0.0;
   for (std::int64_t i = r0; i < r1; ++i) {
     const double wi = weight_at(w, ws, i);
     const double ri = std::sqrt(wi);
     g.weight_sum += wi;
-    C* a = A + (i - r0) * p;
     C* b = B + (i - r0) * t;
     r[i - r0] = static_cast<C>(ri);
-    mx = std::max(mx, gather_row(X.row(i), X.col_stride, p, xs, ri, xc, a));
+    gather_row(X.row(i), X.col_stride, p, xs, ri * xc, A + (i - r0) * p);
     const T* y = Y.row(i);
+    const double ry = ri * yc;
     for (std::int64_t j = 0; j < t; ++j) {
-      const double v = ri * (static_cast<double>(y[j * Y.col_stride]) - ys[j]) * yc;
+      const double v = ry * (static_cast<double>(y[j * Y.col_stride]) - ys[j]);
       my = std::max(my, std::abs(v));
       b[j] = static_cast<C>(v);
     }
   }
-  g.max_abs_x = mx;
   g.max_abs_y = my;
   return g;
+}
+
+// max |√w·(x − xs)| over all rows: the exact bound, for the rare data where the gram's
+// diagonal cannot bound it into range (read-only; the maximum does not depend on order).
+template <class T>
+double max_abs_gathered(ConstMatrixView<T> X, const T* w, std::int64_t ws, const double* xs,
+                        int n_threads) {
+  const std::int64_t n = X.rows, p = X.cols;
+  const int parts = static_cast<int>(std::min<std::int64_t>(std::max(1, n_threads), n));
+  std::vector<double> part_max(static_cast<std::size_t>(parts), 0.0);
+  parallel_tasks(parts, [&](int part) {
+    double m = 0.0;
+    for (std::int64_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
+      const double ri = std::sqrt(weight_at(w, ws, i));
+      for (std::int64_t j = 0; j < p; ++j)
+        m = std::max(m, std::abs(ri * (static_cast<double>(X(i, j)) - xs[j])));
+    }
+    part_max[static_cast<std::size_t>(part)] = m;
+  });
+  return *std::max_element(part_max.begin(), part_max.end());
 }
 
 // Whether products of values up to `max_abs` in magnitude stay in the normal range of the
@@ -186,6 +198,16 @@ bool in_range(double max_abs) {
   if (!(max_abs > 0.0) || !std::isfinite(max_abs)) return true;
   const int e = std::ilogb(max_abs);
   return std::is_same_v<C, double> ? (e >= -480 && e <= 480) : (e >= -50 && e <= 50);
+}
+
+// Whether the gram's diagonal (Σ a² per column over n rows, a = gathered X) shows every
+// |a| in in_range<C>'s range: max² ≤ max_diag ≤ n·max² (to a relative roundoff far inside
+// the margins), so max_diag ∈ [n·2^−2(E−1), 2^2(E−1)] puts ilogb(max) in [−E, E].
+template <class C>
+bool diagonal_shows_in_range(double max_diag, std::int64_t n) {
+  constexpr int e = std::is_same_v<C, double> ? 479 : 49;
+  return std::isfinite(max_diag) && max_diag <= std::ldexp(1.0, 2 * e) &&
+         max_diag >= static_cast<double>(n) * std::ldexp(1.0, -2 * e);
 }
 
 // The power of two that brings max_abs into [0.5, 1).
@@ -238,29 +260,47 @@ void check_inputs(ConstMatrixView<T> X, ConstMatrixView<T> Y) {
   if (Y.cols < 0) throw InvalidArgument("y has a negative number of targets");
 }
 
+// The shift: the weighted mean of the first block (zero when not centring), as a running
+// mean (a sum of large values could overflow).
+struct Shift {
+  std::vector<double> x, y;
+};
+
+template <class T>
+Shift first_block_mean(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
+                       bool center, std::int64_t block) {
+  const std::int64_t p = X.cols, t = Y.cols;
+  Shift s{std::vector<double>(static_cast<std::size_t>(p), 0.0),
+          std::vector<double>(static_cast<std::size_t>(t), 0.0)};
+  if (!center) return s;
+  double wsum = 0.0;
+  for (std::int64_t i = 0; i < block; ++i) {
+    const double wi = weight_at(w, ws, i);
+    if (!(wi > 0.0)) continue;
+    wsum += wi;
+    const double f = wi / wsum;
+    for (std::int64_t j = 0; j < p; ++j) s.x[j] += f * (static_cast<double>(X(i, j)) - s.x[j]);
+    for (std::int64_t j = 0; j < t; ++j) s.y[j] += f * (static_cast<double>(Y(i, j)) - s.y[j]);
+  }
+  return s;
+}
+
+// What one pass gives: the statistics and what bounds the gathered magnitudes.
+struct Pass {
+  NormalEquations ne;
+  double max_gram_diagonal = 0.0;  // max_j Σ a_j², a = gathered X
+  double max_abs_y = 0.0;
+};
+
 // One pass over the data, gathered with scales xc (X) and yc (Y).
 template <class T>
-NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
-                           bool center, int n_threads, double xc, double yc) {
+Pass accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
+                bool center, int n_threads, const Shift& shift, double xc, double yc) {
   const std::int64_t n = X.rows, p = X.cols, t = Y.cols;
   const FitHyperparameters hp = get_fit_hyperparameters();
   const std::int64_t block = std::min<std::int64_t>(hp.cpu_macro_block, n);
   const std::int64_t n_blocks = (n + block - 1) / block;
-
-  // Shift: weighted mean of the first block (zero when not centring), as a running mean
-  // (a sum of large values could overflow).
-  std::vector<double> xs(static_cast<std::size_t>(p), 0.0), ys(static_cast<std::size_t>(t), 0.0);
-  if (center) {
-    double wsum = 0.0;
-    for (std::int64_t i = 0; i < block; ++i) {
-      const double wi = weight_at(w, ws, i);
-      if (!(wi > 0.0)) continue;
-      wsum += wi;
-      const double f = wi / wsum;
-      for (std::int64_t j = 0; j < p; ++j) xs[j] += f * (static_cast<double>(X(i, j)) - xs[j]);
-      for (std::int64_t j = 0; j < t; ++j) ys[j] += f * (static_cast<double>(Y(i, j)) - ys[j]);
-    }
-  }
+  const std::vector<double>&xs = shift.x, &ys = shift.y;
 
   const bool per_thread = p <= hp.cpu_max_cols_batched;
   int threads = std::max(1, n_threads);
@@ -282,7 +322,6 @@ NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* 
         const Gathered g = gather(X, Y, w, ws, r0, r1, xs.data(), ys.data(), xc, yc,
                                   scratch.A.data(), scratch.B.data(), scratch.r.data());
         acc.weight_sum += g.weight_sum;
-        acc.max_abs_x = std::max(acc.max_abs_x, g.max_abs_x);
         acc.max_abs_y = std::max(acc.max_abs_y, g.max_abs_y);
         accumulate_block(r1 - r0, p, t, scratch, center, acc);
       }
@@ -306,7 +345,6 @@ NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* 
       });
       for (const Gathered& g : part_sums) {  // in part order: reproducible
         acc.weight_sum += g.weight_sum;
-        acc.max_abs_x = std::max(acc.max_abs_x, g.max_abs_x);
         acc.max_abs_y = std::max(acc.max_abs_y, g.max_abs_y);
       }
       accumulate_block(r1 - r0, p, t, scratch, center, acc);
@@ -322,11 +360,14 @@ NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* 
     for (std::size_t i = 0; i < total.x_sum.size(); ++i) total.x_sum[i] += o.x_sum[i];
     for (std::size_t i = 0; i < total.y_sum.size(); ++i) total.y_sum[i] += o.y_sum[i];
     total.weight_sum += o.weight_sum;
-    total.max_abs_x = std::max(total.max_abs_x, o.max_abs_x);
     total.max_abs_y = std::max(total.max_abs_y, o.max_abs_y);
   }
 
-  NormalEquations ne;
+  Pass pass;
+  for (std::int64_t j = 0; j < p; ++j)  // a NaN column is ignored, as max |a| ignores it
+    pass.max_gram_diagonal = std::max(pass.max_gram_diagonal, total.gram[j * p + j]);
+  pass.max_abs_y = total.max_abs_y;
+  NormalEquations& ne = pass.ne;
   ne.n_samples = n;
   ne.n_features = p;
   ne.n_targets = t;
@@ -334,8 +375,6 @@ NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* 
   ne.centered = center;
   ne.x_scale = xc;
   ne.y_scale = yc;
-  ne.max_abs_x = total.max_abs_x;
-  ne.max_abs_y = total.max_abs_y;
   ne.x_mean.assign(static_cast<std::size_t>(p), 0.0);
   ne.y_mean.assign(static_cast<std::size_t>(t), 0.0);
   ne.gram.assign(static_cast<std::size_t>(p * p), 0.0);
@@ -361,7 +400,7 @@ NormalEquations accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* 
   for (std::int64_t j = 0; j < p; ++j)
     for (std::int64_t k = 0; k < t; ++k)
       ne.xty[j * t + k] = total.xty[j * t + k] - sw * dx[j] * dy[k];
-  return ne;
+  return pass;
 }
 
 }  // namespace
@@ -370,14 +409,21 @@ template <class T>
 NormalEquations accumulate_normal_equations(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w,
                                             std::int64_t ws, bool center, int n_threads) {
   check_inputs(X, Y);
-  NormalEquations ne = accumulate<T>(X, Y, w, ws, center, n_threads, 1.0, 1.0);
   using C = Compute<T>;
-  if (in_range<C>(ne.max_abs_x) && in_range<C>(ne.max_abs_y)) return ne;
+  const std::int64_t block =
+      std::min<std::int64_t>(get_fit_hyperparameters().cpu_macro_block, X.rows);
+  const Shift shift = first_block_mean(X, Y, w, ws, center, block);
+  Pass pass = accumulate<T>(X, Y, w, ws, center, n_threads, shift, 1.0, 1.0);
+  const bool y_ok = in_range<C>(pass.max_abs_y);
+  double max_abs_x = 0.0;  // known only when the diagonal could not bound it
+  const bool x_ok = diagonal_shows_in_range<C>(pass.max_gram_diagonal, X.rows) ||
+                    in_range<C>(max_abs_x = max_abs_gathered(X, w, ws, shift.x.data(), n_threads));
+  if (x_ok && y_ok) return std::move(pass.ne);
   // Rare: values whose products leave the compute type's range. A second pass on data
   // scaled by powers of two (exact) keeps every digit.
-  const double xc = in_range<C>(ne.max_abs_x) ? 1.0 : unit_scale(ne.max_abs_x);
-  const double yc = in_range<C>(ne.max_abs_y) ? 1.0 : unit_scale(ne.max_abs_y);
-  return accumulate<T>(X, Y, w, ws, center, n_threads, xc, yc);
+  const double xc = x_ok ? 1.0 : unit_scale(max_abs_x);
+  const double yc = y_ok ? 1.0 : unit_scale(pass.max_abs_y);
+  return std::move(accumulate<T>(X, Y, w, ws, center, n_threads, shift, xc, yc).ne);
 }
 
 NormalEquations merge(const NormalEquations& a, const NormalEquations& b) {
