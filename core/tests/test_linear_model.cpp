@@ -173,6 +173,58 @@ TEST(Accumulate, StridedAndFloatInput) {
   EXPECT_LT(max_rel_diff(single.gram, c_order.gram), 1e-6);
 }
 
+// Every layout of the same data gives the same statistics: to the bit where the BLAS
+// calls see rows (C order and every other row read in place; reversed rows and every other
+// column gathered), to roundoff for F order read in place (the BLAS's transposed calls sum
+// in another order); for means within one standard deviation of zero (no shift: X is read
+// in place where BLAS can address it) and far from it (shifted, always gathered).
+TEST(Accumulate, EveryLayoutGivesTheSameStatisticsAtAnyOffset) {
+  for (double offset : {0.0, 0.5, 3.0, 1e8}) {
+    const auto pr = make_problem(2500, 5, 2, offset, 7);
+    const std::int64_t n = pr.n, p = pr.p;
+    std::vector<double> f_order(n * p), every_other_row(2 * n * p), every_other_col(2 * n * p),
+        reversed(n * p);
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < p; ++j) {
+        const double v = pr.X[i * p + j];
+        f_order[j * n + i] = v;
+        every_other_row[2 * i * p + j] = v;
+        every_other_col[i * 2 * p + 2 * j] = v;
+        reversed[(n - 1 - i) * p + j] = v;
+      }
+    const std::vector<ConstMatrixView<double>> layouts{
+        ConstMatrixView<double>::row_major(pr.X.data(), n, p),
+        ConstMatrixView<double>(f_order.data(), n, p, 1, n),
+        ConstMatrixView<double>(every_other_row.data(), n, p, 2 * p, 1),
+        ConstMatrixView<double>(reversed.data() + (n - 1) * p, n, p, -p, 1),
+        ConstMatrixView<double>(every_other_col.data(), n, p, 2 * p, 2)};
+    auto Y = ConstMatrixView<double>::row_major(pr.Y.data(), n, pr.t);
+    const auto ref = reference(pr, false, true);
+    const auto first = accumulate_normal_equations<double>(layouts[0], Y, nullptr, 1, true, 2);
+    EXPECT_LT(max_rel_diff(first.gram, ref.gram), offset > 10 ? 1e-7 : 1e-12) << offset;
+    EXPECT_LT(max_rel_diff(first.xty, ref.xty), offset > 10 ? 1e-7 : 1e-12) << offset;
+    EXPECT_LT(max_rel_diff(first.x_mean, ref.x_mean), 1e-13) << offset;
+    for (std::size_t k = 1; k < layouts.size(); ++k) {
+      const auto ne = accumulate_normal_equations<double>(layouts[k], Y, nullptr, 1, true, 2);
+      if (k == 1 && offset < 1.0) {  // F order, read in place
+        EXPECT_LT(max_rel_diff(ne.gram, first.gram), 1e-14) << offset;
+        EXPECT_LT(max_rel_diff(ne.xty, first.xty), 1e-14) << offset;
+        EXPECT_LT(max_rel_diff(ne.x_mean, first.x_mean), 1e-13) << offset;
+        continue;
+      }
+      EXPECT_EQ(ne.gram, first.gram) << "offset " << offset << ", layout " << k;
+      EXPECT_EQ(ne.xty, first.xty) << "offset " << offset << ", layout " << k;
+      EXPECT_EQ(ne.x_mean, first.x_mean) << "offset " << offset << ", layout " << k;
+    }
+    // Unit weights: the same values gathered as √1·x, the same statistics.
+    const std::vector<double> ones(static_cast<std::size_t>(n), 1.0);
+    const auto weighted =
+        accumulate_normal_equations<double>(layouts[0], Y, ones.data(), 1, true, 2);
+    EXPECT_EQ(weighted.gram, first.gram) << offset;
+    EXPECT_EQ(weighted.x_mean, first.x_mean) << offset;
+  }
+}
+
 TEST(Accumulate, NonFiniteInputIsReported) {
   auto pr = make_problem(50, 3, 1, 0.0);
   pr.X[17] = std::nan("");

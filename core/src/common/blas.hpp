@@ -57,19 +57,20 @@ namespace skaccel::blas {
 blas_int checked_int(std::int64_t v);  // throws InvalidArgument beyond the LP64 range
 
 // C (n×n, upper triangle) = A · Aᵀ + beta · C, A n×k with leading dimension lda.
-inline void syrk_upper(std::int64_t n, std::int64_t k, const double* A, std::int64_t lda,
-                       double beta, double* C, std::int64_t ldc) {
+// C (upper) = op(A)·op(A)ᵀ + beta·C, op = A ('N', A n×k) or Aᵀ ('T', A k×n).
+inline void syrk_upper(char trans, std::int64_t n, std::int64_t k, const double* A,
+                       std::int64_t lda, double beta, double* C, std::int64_t ldc) {
   const blas_int n_ = checked_int(n), k_ = checked_int(k), lda_ = checked_int(lda),
                  ldc_ = checked_int(ldc);
   const double one = 1.0;
-  SKACCEL_F77(dsyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
+  SKACCEL_F77(dsyrk_)("U", &trans, &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
 }
-inline void syrk_upper(std::int64_t n, std::int64_t k, const float* A, std::int64_t lda, float beta,
-                       float* C, std::int64_t ldc) {
+inline void syrk_upper(char trans, std::int64_t n, std::int64_t k, const float* A, std::int64_t lda,
+                       float beta, float* C, std::int64_t ldc) {
   const blas_int n_ = checked_int(n), k_ = checked_int(k), lda_ = checked_int(lda),
                  ldc_ = checked_int(ldc);
   const float one = 1.0f;
-  SKACCEL_F77(ssyrk_)("U", "N", &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
+  SKACCEL_F77(ssyrk_)("U", &trans, &n_, &k_, &one, A, &lda_, &beta, C, &ldc_, 1, 1);
 }
 
 inline void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, double alpha,

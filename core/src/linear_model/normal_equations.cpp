@@ -1,10 +1,13 @@
 // One pass over (X, y, w) producing the centred weighted cross-products.
 //
-// Numerics: each row block is gathered into a thread-local double buffer as
+// Numerics: each row block is gathered into a thread-local buffer of the input's type as
 // √w·(x − s), where the shift s is the weighted mean of the first block. The cross-product
 // of shifted data only needs a rank-one correction by the (small) distance between s and
-// the true mean, so no catastrophic cancellation occurs when |mean| ≫ spread, and float32
-// input is accumulated in double. Threads own contiguous block ranges and their partial
+// the true mean, so no catastrophic cancellation occurs when |mean| ≫ spread; float32
+// blocks' products are added into double accumulators. Where every column's first-block
+// mean lies within one standard deviation of zero, the shift is zero (at most one bit of
+// the products' rounding bound), and unit-weight X in a layout BLAS addresses is then read
+// in place instead of gathered. Threads own contiguous block ranges and their partial
 // sums are reduced in thread order, so results are reproducible for a given thread count.
 //
 // Range: products of the gathered values must neither underflow nor overflow the compute
@@ -106,11 +109,12 @@ struct Scratch {
   ThreadBuffer<C> storage;
   Part<C> A, B, r;
   std::vector<C> gram, xty, x_sum, y_sum;
-  Scratch(std::int64_t rows, std::int64_t p, std::int64_t t)
-      : storage(static_cast<std::size_t>(rows * p + rows * t + rows)),
+  // gathered_p: the columns of X gathered per row (0 where X is read in place).
+  Scratch(std::int64_t rows, std::int64_t p, std::int64_t gathered_p, std::int64_t t)
+      : storage(static_cast<std::size_t>(rows * gathered_p + rows * t + rows)),
         A{storage.data()},
-        B{storage.data() + rows * p},
-        r{storage.data() + rows * p + rows * t} {
+        B{storage.data() + rows * gathered_p},
+        r{storage.data() + rows * gathered_p + rows * t} {
     if constexpr (!std::is_same_v<C, double>) {
       gram.resize(static_cast<std::size_t>(p * p));
       xty.resize(static_cast<std::size_t>(p * t));
@@ -143,8 +147,9 @@ void gather_row(const T* x, std::int64_t cs, std::int64_t p, const double* xs, d
   }
 }
 
-// Gathers rows [r0, r1) as √w·xc·(x − xs) into A and √w·yc·(y − ys) into B (row-major,
-// first row at the given pointers) and √w into r; returns Σw and the largest |B|.
+// Gathers rows [r0, r1) as √w·xc·(x − xs) into A (unless A is null: X read in place) and
+// √w·yc·(y − ys) into B (row-major, first row at the given pointers) and √w into r;
+// returns Σw and the largest |B|.
 template <class T, class C>
 Gathered gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
                 std::int64_t r0, std::int64_t r1, const double* xs, const double* ys, double xc,
@@ -158,7 +163,7 @@ Gathered gather(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int
     g.weight_sum += wi;
     C* b = B + (i - r0) * t;
     r[i - r0] = static_cast<C>(ri);
-    gather_row(X.row(i), X.col_stride, p, xs, ri * xc, A + (i - r0) * p);
+    if (A) gather_row(X.row(i), X.col_stride, p, xs, ri * xc, A + (i - r0) * p);
     const T* y = Y.row(i);
     const double ry = ri * yc;
     for (std::int64_t j = 0; j < t; ++j) {
@@ -216,32 +221,51 @@ double unit_scale(double max_abs) {
   return std::ldexp(1.0, -(std::ilogb(max_abs) + 1));
 }
 
-// Products of one gathered block into (gram, xty, x_sum, y_sum) = block + beta·previous.
+// A block of X's rows as the BLAS calls read it: column-major p×rows (rows stored
+// row-major: the gathered block, or C-ordered X in place) or column-major rows×p
+// (F-ordered X in place), with leading dimension ld.
 template <class C>
-void block_products(std::int64_t rows, std::int64_t p, std::int64_t t, const Scratch<C>& s,
-                    bool center, C beta, C* gram, C* xty, C* x_sum, C* y_sum) {
-  blas::syrk_upper(p, rows, s.A.data(), p, beta, gram, p);
+struct XBlock {
+  const C* data;
+  std::int64_t ld;
+  bool rows_by_columns;  // true: column-major rows×p
+};
+
+// Products of one block into (gram, xty, x_sum, y_sum) = block + beta·previous.
+template <class C>
+void block_products(std::int64_t rows, std::int64_t p, std::int64_t t, XBlock<C> a,
+                    const Scratch<C>& s, bool center, C beta, C* gram, C* xty, C* x_sum, C* y_sum) {
+  // xᵀ-major ('N': A is p×rows) or row-major in columns ('T': A is rows×p).
+  const char op = a.rows_by_columns ? 'T' : 'N';
+  blas::syrk_upper(op, p, rows, a.data, a.ld, beta, gram, p);
   // xty is column-major t×p:  C_cm(t×p) = B_cm · A_cmᵀ  (no targets: moments of X alone)
   if (t == 1) {
-    blas::gemv('N', p, rows, C(1), s.A.data(), p, s.B.data(), 1, beta, xty, 1);
+    if (a.rows_by_columns)
+      blas::gemv('T', rows, p, C(1), a.data, a.ld, s.B.data(), 1, beta, xty, 1);
+    else
+      blas::gemv('N', p, rows, C(1), a.data, a.ld, s.B.data(), 1, beta, xty, 1);
   } else if (t > 1) {
-    blas::gemm('N', 'T', t, p, rows, C(1), s.B.data(), t, s.A.data(), p, beta, xty, t);
+    blas::gemm('N', a.rows_by_columns ? 'N' : 'T', t, p, rows, C(1), s.B.data(), t, a.data, a.ld,
+               beta, xty, t);
   }
   if (center) {
     // Σ w (x − s) = Σ r · (r (x − s)): one matrix-vector product over the block.
-    blas::gemv('N', p, rows, C(1), s.A.data(), p, s.r.data(), 1, beta, x_sum, 1);
+    if (a.rows_by_columns)
+      blas::gemv('T', rows, p, C(1), a.data, a.ld, s.r.data(), 1, beta, x_sum, 1);
+    else
+      blas::gemv('N', p, rows, C(1), a.data, a.ld, s.r.data(), 1, beta, x_sum, 1);
     if (t > 0) blas::gemv('N', t, rows, C(1), s.B.data(), t, s.r.data(), 1, beta, y_sum, 1);
   }
 }
 
 template <class C>
-void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, Scratch<C>& s, bool center,
-                      Partial& acc) {
+void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, XBlock<C> a, Scratch<C>& s,
+                      bool center, Partial& acc) {
   if constexpr (std::is_same_v<C, double>) {
-    block_products<C>(rows, p, t, s, center, 1.0, acc.gram.data(), acc.xty.data(), acc.x_sum.data(),
-                      acc.y_sum.data());
+    block_products<C>(rows, p, t, a, s, center, 1.0, acc.gram.data(), acc.xty.data(),
+                      acc.x_sum.data(), acc.y_sum.data());
   } else {
-    block_products<C>(rows, p, t, s, center, C(0), s.gram.data(), s.xty.data(), s.x_sum.data(),
+    block_products<C>(rows, p, t, a, s, center, C(0), s.gram.data(), s.xty.data(), s.x_sum.data(),
                       s.y_sum.data());
     for (std::int64_t j = 0; j < p; ++j)
       for (std::int64_t i = 0; i <= j; ++i) acc.gram[j * p + i] += s.gram[j * p + i];
@@ -250,6 +274,36 @@ void accumulate_block(std::int64_t rows, std::int64_t p, std::int64_t t, Scratch
       for (std::size_t i = 0; i < acc.x_sum.size(); ++i) acc.x_sum[i] += s.x_sum[i];
       for (std::size_t i = 0; i < acc.y_sum.size(); ++i) acc.y_sum[i] += s.y_sum[i];
     }
+  }
+}
+
+// How X's rows reach the BLAS calls. Gathering computes √w·xc·(x − xs); for unit weights,
+// a zero shift and scale 1 that is x itself, bit for bit, so X is read in place when its
+// layout is one BLAS addresses (a copy of every row saved: ~a fifth of a 2M×50 fit).
+enum class XAccess { gathered, in_place_rows, in_place_columns };
+
+template <class T>
+XAccess x_access(ConstMatrixView<T> X, const T* w, const std::vector<double>& xs, double xc) {
+  if (w || xc != 1.0) return XAccess::gathered;
+  for (double v : xs)
+    if (v != 0.0) return XAccess::gathered;
+  constexpr std::int64_t kMaxLd = 0x7fffffff;  // the BLAS's 32-bit leading dimensions
+  if ((X.col_stride == 1 || X.cols == 1) && X.row_stride >= X.cols && X.row_stride <= kMaxLd)
+    return XAccess::in_place_rows;
+  if (X.row_stride == 1 && X.col_stride >= X.rows && X.col_stride <= kMaxLd && X.cols > 1)
+    return XAccess::in_place_columns;
+  return XAccess::gathered;
+}
+
+template <class T>
+XBlock<T> block_of(ConstMatrixView<T> X, XAccess access, std::int64_t r0, const T* gathered) {
+  switch (access) {
+    case XAccess::in_place_rows:
+      return {X.row(r0), X.row_stride, false};
+    case XAccess::in_place_columns:
+      return {X.data + r0, X.col_stride, true};
+    default:
+      return {gathered, X.cols, false};
   }
 }
 
@@ -265,6 +319,46 @@ void check_inputs(ConstMatrixView<T> X, ConstMatrixView<T> Y) {
 struct Shift {
   std::vector<double> x, y;
 };
+
+// Whether every column's weighted mean m over the first `rows` rows lies within one
+// weighted standard deviation σ of zero. Then the cross-products of unshifted x have at
+// most twice the rounding bound of shifted ones (Σw·x² = Σw·(x−m)² + Σw·m² ≤ 2·Σw·(x−m)²:
+// one bit, where |m| ≫ σ would lose many), and unweighted X can be read in place. The
+// test is computed on each column scaled by a power of two that brings its largest |x| to
+// [0.5, 1) (exact), and with weights divided by the largest, so that no square or sum
+// leaves the range and decides wrongly. It depends on the values only, not on X's layout:
+// every layout of the same data takes the same shift, hence the same statistics.
+template <class T>
+bool mean_within_one_sd_of_zero(ConstMatrixView<T> X, const T* w, std::int64_t ws,
+                                std::int64_t rows, const std::vector<double>& mean) {
+  const std::int64_t p = X.cols;
+  std::vector<double> scale(static_cast<std::size_t>(p), 0.0), ss(static_cast<std::size_t>(p), 0.0);
+  double w_max = 0.0, w_sum = 0.0;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double wi = weight_at(w, ws, i);
+    if (!(wi > 0.0)) continue;
+    w_max = std::max(w_max, wi);
+    for (std::int64_t j = 0; j < p; ++j)
+      scale[j] = std::max(scale[j], std::abs(static_cast<double>(X(i, j))));
+  }
+  if (!(w_max > 0.0) || !std::isfinite(w_max)) return false;
+  for (auto& c : scale) c = unit_scale(c);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const double wi = weight_at(w, ws, i);
+    if (!(wi > 0.0)) continue;
+    const double u = wi / w_max;
+    w_sum += u;
+    for (std::int64_t j = 0; j < p; ++j) {
+      const double d = (static_cast<double>(X(i, j)) - mean[j]) * scale[j];
+      ss[j] += u * d * d;
+    }
+  }
+  for (std::int64_t j = 0; j < p; ++j) {
+    const double m = mean[j] * scale[j];
+    if (!(m * m * w_sum <= ss[j])) return false;  // NaN: keep the shift
+  }
+  return true;
+}
 
 template <class T>
 Shift first_block_mean(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int64_t ws,
@@ -282,6 +376,8 @@ Shift first_block_mean(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, s
     for (std::int64_t j = 0; j < p; ++j) s.x[j] += f * (static_cast<double>(X(i, j)) - s.x[j]);
     for (std::int64_t j = 0; j < t; ++j) s.y[j] += f * (static_cast<double>(Y(i, j)) - s.y[j]);
   }
+  // A zero shift, where it costs at most a bit (above), lets unweighted X be read in place.
+  if (mean_within_one_sd_of_zero(X, w, ws, block, s.x)) std::fill(s.x.begin(), s.x.end(), 0.0);
   return s;
 }
 
@@ -301,6 +397,9 @@ Pass accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int
   const std::int64_t block = std::min<std::int64_t>(hp.cpu_macro_block, n);
   const std::int64_t n_blocks = (n + block - 1) / block;
   const std::vector<double>&xs = shift.x, &ys = shift.y;
+  using C = Compute<T>;
+  const XAccess access = std::is_same_v<C, T> ? x_access(X, w, xs, xc) : XAccess::gathered;
+  const std::int64_t gathered_p = access == XAccess::gathered ? p : 0;
 
   const bool per_thread = p <= hp.cpu_max_cols_batched;
   int threads = std::max(1, n_threads);
@@ -315,15 +414,16 @@ Pass accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int
     for (int k = 0; k < threads; ++k) partials.emplace_back(p, t);
     parallel_tasks(threads, [&](int k) {
       const std::int64_t b0 = n_blocks * k / threads, b1 = n_blocks * (k + 1) / threads;
-      Scratch<Compute<T>> scratch(block, p, t);
+      Scratch<C> scratch(block, p, gathered_p, t);
       Partial& acc = partials[static_cast<std::size_t>(k)];
+      C* const A = gathered_p ? scratch.A.data() : nullptr;
       for (std::int64_t b = b0; b < b1; ++b) {
         const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
-        const Gathered g = gather(X, Y, w, ws, r0, r1, xs.data(), ys.data(), xc, yc,
-                                  scratch.A.data(), scratch.B.data(), scratch.r.data());
+        const Gathered g = gather(X, Y, w, ws, r0, r1, xs.data(), ys.data(), xc, yc, A,
+                                  scratch.B.data(), scratch.r.data());
         acc.weight_sum += g.weight_sum;
         acc.max_abs_y = std::max(acc.max_abs_y, g.max_abs_y);
-        accumulate_block(r1 - r0, p, t, scratch, center, acc);
+        accumulate_block(r1 - r0, p, t, block_of(X, access, r0, A), scratch, center, acc);
       }
     });
   } else {
@@ -331,7 +431,8 @@ Pass accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int
     // the BLAS library itself.
     partials.emplace_back(p, t);
     Partial& acc = partials.front();
-    Scratch<Compute<T>> scratch(block, p, t);
+    Scratch<C> scratch(block, p, gathered_p, t);
+    C* const A = gathered_p ? scratch.A.data() : nullptr;
     for (std::int64_t b = 0; b < n_blocks; ++b) {
       const std::int64_t r0 = b * block, r1 = std::min(n, r0 + block);
       const std::int64_t rows = r1 - r0;
@@ -340,14 +441,14 @@ Pass accumulate(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w, std::int
       parallel_tasks(parts, [&](int part) {
         const std::int64_t q0 = r0 + rows * part / parts, q1 = r0 + rows * (part + 1) / parts;
         part_sums[static_cast<std::size_t>(part)] = gather(
-            X, Y, w, ws, q0, q1, xs.data(), ys.data(), xc, yc, scratch.A.data() + (q0 - r0) * p,
+            X, Y, w, ws, q0, q1, xs.data(), ys.data(), xc, yc, A ? A + (q0 - r0) * p : nullptr,
             scratch.B.data() + (q0 - r0) * t, scratch.r.data() + (q0 - r0));
       });
       for (const Gathered& g : part_sums) {  // in part order: reproducible
         acc.weight_sum += g.weight_sum;
         acc.max_abs_y = std::max(acc.max_abs_y, g.max_abs_y);
       }
-      accumulate_block(r1 - r0, p, t, scratch, center, acc);
+      accumulate_block(r1 - r0, p, t, block_of(X, access, r0, A), scratch, center, acc);
     }
   }
 
