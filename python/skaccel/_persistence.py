@@ -57,6 +57,11 @@ def _python_minor(text):
     return int(match.group(1)), int(match.group(2))
 
 
+@functools.cache
+def _current_python_minor():
+    return _python_minor(platform.python_version())
+
+
 def policy_findings(record, estimator_name):
     """Apply the compatibility policy to a saved version record, without acting on it.
 
@@ -113,7 +118,7 @@ def policy_findings(record, estimator_name):
         found.append(warning("skaccel", record["skaccel"], _core.__version__))
     if record["sklearn"] != sklearn.__version__:
         found.append(warning("scikit-learn", record["sklearn"], sklearn.__version__))
-    current_py = _python_minor(platform.python_version())
+    current_py = _current_python_minor()
     if saved_py[0] != current_py[0] or current_py[1] < saved_py[1]:
         found.append(warning("Python", record["python"], platform.python_version()))
     return None, found
@@ -156,6 +161,12 @@ def _dtype_name(dtype):
     return text if text in _ARRAY_DTYPES else str(dtype)
 
 
+@functools.lru_cache(maxsize=256)
+def _numpy_dtype_name(dtype):
+    # NumPy computes dtype.name in Python (~5 µs); a pickle round trip asks for it per field.
+    return dtype.name
+
+
 def describe_field(value):
     """(kind, dtype, shape, integer) of one attribute value, as the core's validator
     (model::validate_state) sees it. Arrays of any array-API namespace (NumPy, torch,
@@ -170,8 +181,8 @@ def describe_field(value):
         return "integer", "", [], int(value) if -(2**63) <= int(value) < 2**63 else -1
     if isinstance(value, np.ndarray | np.generic):
         if value.dtype.kind in "OUS":
-            return "string_array", "", list(np.shape(value)), 0
-        return "tensor", value.dtype.name, list(np.shape(value)), 0
+            return "string_array", "", list(value.shape), 0
+        return "tensor", _numpy_dtype_name(value.dtype), list(value.shape), 0
     if isinstance(value, float):
         return "floating", "", [], 0
     if isinstance(value, str):
