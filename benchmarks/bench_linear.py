@@ -30,7 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-from _report import replace_section
+from _report import replace_section, settle
 from threadpoolctl import threadpool_info
 
 import skaccel
@@ -87,11 +87,14 @@ def make_data(n_samples, n_features, dtype):
     return X.astype(dtype, copy=False), y.astype(dtype, copy=False)
 
 
-def median_times(jobs, repeats):
-    """Median wall time of each callable; jobs alternate round-robin within every repeat."""
+def median_times(jobs, repeats, settled=False):
+    """Median wall time of each callable; jobs alternate round-robin within every repeat.
+    settled: pause before each call (BLAS-heavy jobs, see _report.SETTLE_SECONDS)."""
     times = {name: [] for name in jobs}
     for _ in range(repeats):
         for name, job in jobs.items():
+            if settled:
+                settle()
             start = time.perf_counter()
             job()
             times[name].append(time.perf_counter() - start)
@@ -140,7 +143,7 @@ def bench_case(modules, X, y, fit_repeats, copy_seconds, label):
             ),
         }
         for operation, (jobs, repeats) in operations.items():
-            medians = median_times(jobs, repeats)
+            medians = median_times(jobs, repeats, settled=operation != "pickle round-trip")
             sk, ex, sl = (medians.get(lib) for lib in LIBRARIES)
             bound = ratio(sk, copy_seconds) if operation == "predict" else ""
             row = [f"{estimator} {label}", operation, *map(fmt, (sk, ex, sl))]

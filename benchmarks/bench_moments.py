@@ -17,7 +17,7 @@ import time
 import warnings
 
 import numpy as np
-from _report import replace_section
+from _report import replace_section, settle
 
 LIBRARIES = ("skaccel", "sklearnex", "sklearn")
 # (library, public name) -> module; a missing entry means the library has no such class.
@@ -93,6 +93,7 @@ def run(quick, repeats):
         for _ in range(repeats):
             for lib in times:
                 gc.collect()
+                settle()
                 start = time.perf_counter()
                 job(classes[lib])
                 times[lib].append(time.perf_counter() - start)
