@@ -9,7 +9,7 @@ CORE_BUILD := build/core
 PIP_FLAGS := --disable-pip-version-check -q
 
 .PHONY: all demo test test-cpp test-python install system-deps conformance golden bench lint \
-	format test-other-cpus test-sdk test-torch peer-tests clean
+	format test-other-cpus test-sdk test-torch test-spmd peer-tests clean
 
 all: test
 
@@ -61,6 +61,14 @@ test-torch: install
 	SKACCEL_REQUIRE_TORCH=1 SKACCEL_REQUIRE_ARRAY_API=1 SCIPY_ARRAY_API=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider tests/test_array_api.py tests/test_model_types.py \
 	  -k "torch or array_api"
+
+# skaccel.spmd under MPI (MPICH's mpiexec from the venv): every rank runs the tests on
+# its own shard; make test runs the same module as one rank.
+test-spmd: install
+	for n in 2 3; do \
+	  $(VENV)/bin/mpiexec -n $$n $(abspath $(PY)) -m pytest -q -p no:cacheprovider tests/spmd \
+	    || exit 1; \
+	done
 
 test: test-cpp test-python
 

@@ -104,6 +104,36 @@ SKACCEL_BINDINGS(linear_model) {
         return to_dict(lm::to_fields(lm::merge(moments(a, centered), moments(b, centered))));
       },
       "a"_a, "b"_a, "centered"_a);
+  // The fields of LinearRegression's / Ridge's fit from merged moments, in dtype
+  // ("float32" or "float64"): what fit_least_squares / fit_ridge return for the same moments.
+  m.def(
+      "least_squares_from_moments",
+      [](nb::dict state, bool centered, double tol, const std::string& dtype) {
+        const lm::NormalEquations ne = moments(state, centered);
+        model::Fields f;
+        {
+          nb::gil_scoped_release release;
+          f = dtype == "float32" ? lm::least_squares_fields<float>(ne, tol)
+                                 : lm::least_squares_fields<double>(ne, tol);
+        }
+        return to_dict(f);
+      },
+      "moments"_a, "centered"_a, "tol"_a, "dtype"_a);
+  m.def(
+      "ridge_from_moments",
+      [](nb::dict state, bool centered, std::vector<double> alpha, const std::string& solver,
+         const std::string& dtype) {
+        const lm::NormalEquations ne = moments(state, centered);
+        const lm::RidgeSolver s = ridge_solver(solver);
+        model::Fields f;
+        {
+          nb::gil_scoped_release release;
+          f = dtype == "float32" ? lm::ridge_fields<float>(ne, alpha, s)
+                                 : lm::ridge_fields<double>(ne, alpha, s);
+        }
+        return to_dict(f);
+      },
+      "moments"_a, "centered"_a, "alpha"_a, "solver"_a, "dtype"_a);
   // {coef_ (t, p), intercept_ (t,)} in float64; alpha empty: least squares.
   m.def(
       "solve_normal_equations",

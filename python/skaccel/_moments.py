@@ -39,6 +39,20 @@ def unscaled(m):
     return m["_x_mean"] / scale, m["_gram"], scale
 
 
+def empty_moments(n_features, n_targets=0):
+    """The moments of no rows (what merges as the identity), with ``n_targets`` targets."""
+    m = {
+        "n_samples_seen_": 0,
+        "_weight_sum": 0.0,
+        "_x_mean": np.zeros(n_features),
+        "_gram": np.zeros((n_features, n_features)),
+    }
+    if n_targets:
+        m["_y_mean"] = np.zeros(n_targets)
+        m["_xty"] = np.zeros((n_features, n_targets))
+    return m
+
+
 def check_unscaled(estimator, m):
     """Running moments are merged across batches unscaled: a batch whose moments only
     exist scaled cannot join them."""

@@ -129,6 +129,15 @@ std::optional<model::Fields> fit_ridge(ConstMatrixView<T> X, ConstMatrixView<T> 
                                        bool fit_intercept, const std::vector<double>& alpha,
                                        RidgeSolver solver, int n_threads);
 
+// What LinearRegression's and Ridge's fits compute from the moments of all their data
+// (the same fields, in T): the finishing step of a fit whose moments were reduced
+// elsewhere (batches, processes) and merged.
+template <class T>
+model::Fields least_squares_fields(const NormalEquations& ne, double tol);
+template <class T>
+model::Fields ridge_fields(const NormalEquations& ne, const std::vector<double>& alpha,
+                           RidgeSolver solver);
+
 // The least-squares (alpha empty) or ridge solution of accumulated moments: coef_ (t×p)
 // and intercept_ (t), float64. Ridge switches from Cholesky to eigen where needed.
 model::Fields solve_moments(const NormalEquations& ne, const std::vector<double>& alpha,

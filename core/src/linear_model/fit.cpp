@@ -82,11 +82,7 @@ NormalEquations moments_from(const model::State& state, bool centered) {
 }
 
 template <class T>
-std::optional<model::Fields> fit_least_squares(ConstMatrixView<T> X, ConstMatrixView<T> Y,
-                                               const T* w, std::int64_t ws, bool fit_intercept,
-                                               double tol, int n_threads) {
-  const NormalEquations ne = accumulate_normal_equations<T>(X, Y, w, ws, fit_intercept, n_threads);
-  if (!all_finite(ne)) return std::nullopt;
+model::Fields least_squares_fields(const NormalEquations& ne, double tol) {
   const Solution s = solve_least_squares(ne, tol);
   model::Fields out;
   set_coef_intercept<T>(out, ne, s);
@@ -96,17 +92,32 @@ std::optional<model::Fields> fit_least_squares(ConstMatrixView<T> X, ConstMatrix
 }
 
 template <class T>
+model::Fields ridge_fields(const NormalEquations& ne, const std::vector<double>& alpha,
+                           RidgeSolver solver) {
+  const Solution s = solve_ridge(ne, alpha, solver);
+  model::Fields out;
+  set_coef_intercept<T>(out, ne, s);
+  out.set("solver_", Value::of_string(s.used_cholesky ? "cholesky" : "svd"));
+  return out;
+}
+
+template <class T>
+std::optional<model::Fields> fit_least_squares(ConstMatrixView<T> X, ConstMatrixView<T> Y,
+                                               const T* w, std::int64_t ws, bool fit_intercept,
+                                               double tol, int n_threads) {
+  const NormalEquations ne = accumulate_normal_equations<T>(X, Y, w, ws, fit_intercept, n_threads);
+  if (!all_finite(ne)) return std::nullopt;
+  return least_squares_fields<T>(ne, tol);
+}
+
+template <class T>
 std::optional<model::Fields> fit_ridge(ConstMatrixView<T> X, ConstMatrixView<T> Y, const T* w,
                                        std::int64_t ws, bool fit_intercept,
                                        const std::vector<double>& alpha, RidgeSolver solver,
                                        int n_threads) {
   const NormalEquations ne = accumulate_normal_equations<T>(X, Y, w, ws, fit_intercept, n_threads);
   if (!all_finite(ne)) return std::nullopt;
-  const Solution s = solve_ridge(ne, alpha, solver);
-  model::Fields out;
-  set_coef_intercept<T>(out, ne, s);
-  out.set("solver_", Value::of_string(s.used_cholesky ? "cholesky" : "svd"));
-  return out;
+  return ridge_fields<T>(ne, alpha, solver);
 }
 
 model::Fields solve_moments(const NormalEquations& ne, const std::vector<double>& alpha,
@@ -118,12 +129,15 @@ model::Fields solve_moments(const NormalEquations& ne, const std::vector<double>
   return out;
 }
 
-#define SKACCEL_INSTANTIATE(T)                                                            \
-  template std::optional<model::Fields> fit_least_squares<T>(                             \
-      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool, double, int); \
-  template std::optional<model::Fields> fit_ridge<T>(                                     \
-      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool,               \
-      const std::vector<double>&, RidgeSolver, int);
+#define SKACCEL_INSTANTIATE(T)                                                               \
+  template std::optional<model::Fields> fit_least_squares<T>(                                \
+      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool, double, int);    \
+  template std::optional<model::Fields> fit_ridge<T>(                                        \
+      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool,                  \
+      const std::vector<double>&, RidgeSolver, int);                                         \
+  template model::Fields least_squares_fields<T>(const NormalEquations&, double);            \
+  template model::Fields ridge_fields<T>(const NormalEquations&, const std::vector<double>&, \
+                                         RidgeSolver);
 SKACCEL_INSTANTIATE(float)
 SKACCEL_INSTANTIATE(double)
 #undef SKACCEL_INSTANTIATE

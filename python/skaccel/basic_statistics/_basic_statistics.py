@@ -10,7 +10,12 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, log_fallback, n_threads, raise_if_not_finite
-from .._moments import column_moments, column_moments_finite, sparse_column_moments
+from .._moments import (
+    column_moments,
+    column_moments_finite,
+    merge_column_moments,
+    sparse_column_moments,
+)
 from ..base import CoreEstimatorMixin
 
 #: The statistics ``result_options`` may name; each is set as the attribute ``<name>_``.
@@ -133,7 +138,9 @@ class _BasicStatisticsBase(CoreEstimatorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _validate_input(self, X, sample_weight, *, reset, namespace, allow_all_zero_weights):
+    def _validate_input(
+        self, X, sample_weight, *, reset, namespace, allow_all_zero_weights, min_samples=1
+    ):
         resolve_device(type(self).__name__)
         X = namespace.host(X)
         ndim = getattr(X, "ndim", None)
@@ -150,8 +157,14 @@ class _BasicStatisticsBase(CoreEstimatorMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
             reset=reset,
             ensure_all_finite=sp.issparse(X),
+            ensure_min_samples=min_samples,
         )
-        if sample_weight is not None:
+        if sample_weight is not None and X.shape[0] == 0:
+            # No rows (a process of a distributed fit): scikit-learn's check wants one.
+            sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
+            if sample_weight.shape[0] != 0:
+                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
+        elif sample_weight is not None:
             extra = {"allow_all_zero_weights": allow_all_zero_weights} if _HAS_ALLOW_ZERO else {}
             sample_weight = _check_sample_weight(
                 namespace.host(sample_weight), X, dtype=X.dtype, ensure_non_negative=True, **extra
@@ -266,4 +279,35 @@ ndarray of shape (n_features,)
         )
         log_core(self, "fit", f"{X.shape[0]}x{X.shape[1]} {X.dtype}")
         self._set_statistics(self._column_moments(X, sample_weight), options, X.dtype, namespace)
+        return self
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    def _shard_statistics(self, X, y=None, sample_weight=None):
+        """This process's rows reduced to their per-column moments (weights may be all
+        zero on one process, not on all)."""
+        self._options()
+        namespace = Namespace(X)
+        X, sample_weight = self._validate_input(
+            X,
+            sample_weight,
+            reset=True,
+            namespace=namespace,
+            allow_all_zero_weights=True,
+            min_samples=0,
+        )
+        context = {
+            "dtype": X.dtype.name,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+        }
+        return self._column_moments(X, sample_weight), context
+
+    def _merge_statistics(self, a, b):
+        return merge_column_moments(a, b)
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        if statistics["_weight_sum"] == 0 and statistics["n_samples_seen_"] > 0:
+            raise ValueError("BasicStatistics: the sample weights are zero on every process")
+        self._set_statistics(statistics, self._options(), np.dtype(context["dtype"]), namespace)
         return self

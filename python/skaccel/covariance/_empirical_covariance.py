@@ -7,8 +7,9 @@ from sklearn.base import _fit_context
 from sklearn.covariance import EmpiricalCovariance as _SklearnEmpiricalCovariance
 from sklearn.utils.validation import validate_data
 
-from .._dispatch import NOT_FINITE, dispatch, n_threads
-from .._moments import core_float_dtype, moments, unscaled
+from .. import _core
+from .._dispatch import NOT_FINITE, Namespace, dispatch, n_threads, raise_if_not_finite
+from .._moments import check_unscaled, core_float_dtype, empty_moments, moments, unscaled
 from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
 
@@ -79,18 +80,58 @@ class EmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
         m = moments(X, n_threads(self.n_jobs), center=not self.assume_centered)
         if m is None:
             return NOT_FINITE
+        return self._covariance_from_moments(m, input_dtype, namespace)
+
+    def _covariance_from_moments(self, m, input_dtype, namespace):
         n_samples = m["n_samples_seen_"]
         if n_samples == 1:
             warn_user(ONE_SAMPLE_WARNING)
         mean, scatter, scale = unscaled(m)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             covariance = scatter / n_samples / scale / scale
         if np.isinf(covariance).any():
             return NOT_FINITE  # the covariance itself overflows: scikit-learn's code says so
         if self.assume_centered:
-            self.location_ = np.zeros(X.shape[1])
+            self.location_ = np.zeros(mean.shape[0])
         else:
             self.location_ = mean.astype(input_dtype, copy=False)
         self._set_covariance(covariance)
         self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
+        return self
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    def _shard_statistics(self, X, y=None):
+        """This process's rows reduced to their moments (centred unless assume_centered)."""
+        namespace = Namespace(X)
+        X = validate_data(self, namespace.host(X), ensure_all_finite=False, ensure_min_samples=0)
+        input_dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
+        X = X.astype(core_float_dtype(X.dtype), copy=False)
+        if X.shape[0] == 0:
+            statistics = empty_moments(X.shape[1])
+        else:
+            statistics = moments(X, n_threads(self.n_jobs), center=not self.assume_centered)
+            if statistics is None:
+                raise_if_not_finite(self, X)
+                raise ValueError(
+                    "EmpiricalCovariance: the moments of X are not finite (values too large)"
+                )
+            check_unscaled(self, statistics)
+        context = {
+            "dtype": input_dtype.name,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+        }
+        return statistics, context
+
+    def _merge_statistics(self, a, b):
+        return _core.merge_normal_equations(a, b, not self.assume_centered)
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        if statistics["n_samples_seen_"] == 0:
+            raise ValueError("EmpiricalCovariance: no process holds any rows")
+        if self._covariance_from_moments(statistics, np.dtype(context["dtype"]), namespace) is (
+            NOT_FINITE
+        ):
+            raise ValueError("EmpiricalCovariance: the covariance overflows")
         return self

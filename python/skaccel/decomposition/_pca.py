@@ -12,8 +12,15 @@ from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import validate_data
 
 from .. import _core
-from .._dispatch import NOT_FINITE, Unsupported, dispatch, n_threads, raise_if_not_finite
-from .._moments import moments, unscaled
+from .._dispatch import (
+    NOT_FINITE,
+    Namespace,
+    Unsupported,
+    dispatch,
+    n_threads,
+    raise_if_not_finite,
+)
+from .._moments import check_unscaled, empty_moments, moments, unscaled
 from ._base import CorePCAMixin
 
 
@@ -73,6 +80,22 @@ def flipped_components(Vt, n_components, dtype):
     new C-contiguous array of ``dtype``."""
     _, components = svd_flip(None, np.array(Vt[:n_components]), u_based_decision=False)
     return np.ascontiguousarray(components, dtype=dtype)
+
+
+def _n_components_error(shape, solver, n_components):
+    """scikit-learn's message for an n_components the shape does not allow, or None."""
+    n_samples, n_features = shape
+    if n_components == "mle":
+        if n_samples < n_features:
+            return "n_components='mle' is only supported if n_samples >= n_features"
+        return None
+    if 0 <= n_components <= min(n_samples, n_features):
+        return None
+    return (
+        f"n_components={n_components} must be between 0 and "
+        f"min(n_samples, n_features)={min(n_samples, n_features)} with "
+        f"svd_solver={solver!r}"
+    )
 
 
 @dataclass
@@ -167,22 +190,83 @@ class PCA(CorePCAMixin, _SklearnPCA):
         return result
 
     def _check_n_components(self, X, solver, n_components):
-        n_samples, n_features = X.shape
-        if n_components == "mle":
-            if n_samples < n_features:
-                message = "n_components='mle' is only supported if n_samples >= n_features"
-            else:
-                return
-        elif 0 <= n_components <= min(n_samples, n_features):
-            return
-        else:
-            message = (
-                f"n_components={n_components} must be between 0 and "
-                f"min(n_samples, n_features)={min(n_samples, n_features)} with "
-                f"svd_solver={solver!r}"
+        message = _n_components_error(X.shape, solver, n_components)
+        if message is not None:
+            raise_if_not_finite(self, X)  # scikit-learn checks X first
+            raise ValueError(message)
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    def _shard_statistics(self, X, y=None):
+        """This process's rows reduced to their centred moments. The distributed fit is
+        the 'covariance_eigh' solver's ('auto' and 'full' too: the same components up to
+        rounding); 'arpack' and 'randomized' have none."""
+        if self.svd_solver in ("arpack", "randomized"):
+            raise ValueError(
+                f"PCA: svd_solver={self.svd_solver!r} has no distributed fit; use 'auto', "
+                "'full' or 'covariance_eigh'"
             )
-        raise_if_not_finite(self, X)  # scikit-learn checks X first
-        raise ValueError(message)
+        namespace = Namespace(X)
+        Xv = validate_data(
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            ensure_2d=True,
+            ensure_all_finite=False,
+            ensure_min_samples=0,
+        )
+        if Xv.shape[0] == 0:
+            statistics = empty_moments(Xv.shape[1])
+        else:
+            statistics = moments(Xv, n_threads(self.n_jobs))
+            if statistics is None:
+                raise_if_not_finite(self, Xv)
+                raise ValueError("PCA: the moments of X are not finite (values too large)")
+            check_unscaled(self, statistics)
+        context = {
+            "dtype": Xv.dtype.name,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+        }
+        return statistics, context
+
+    def _merge_statistics(self, a, b):
+        return _core.merge_normal_equations(a, b, True)
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        n_samples = int(statistics["n_samples_seen_"])
+        shape = (n_samples, int(context["n_features_in_"]))
+        _, n_components = resolve_svd_solver(self.svd_solver, self.n_components, shape)
+        message = _n_components_error(shape, "covariance_eigh", n_components)
+        if message is None and n_samples < 2:
+            message = f"PCA needs at least 2 samples in all, got {n_samples}"
+        if message is not None:
+            raise ValueError(message)
+        self._fit_svd_solver = "covariance_eigh"
+        spectrum = self._spectrum_from_moments(
+            statistics, shape, np.dtype(context["dtype"]), n_components, namespace
+        )
+        if spectrum is NOT_FINITE:
+            raise ValueError("PCA: the explained variances overflow")
+        return self
+
+    def _spectrum_from_moments(self, m, shape, dtype, n_components, namespace):
+        """The fitted attributes from the centred moments (covariance_eigh). Returns
+        (singular_values, Vt) in float64, or NOT_FINITE when the variances overflow."""
+        mean, scatter, scale = unscaled(m)
+        explained_variance, singular_values, Vt = spectrum_from_scatter(
+            scatter, shape[0], n_components
+        )
+        # Scaled data (tiny or huge X): the axes are those of the scaled scatter.
+        with np.errstate(over="ignore"):
+            explained_variance = explained_variance / scale / scale
+            singular_values = singular_values / scale
+        if np.isinf(explained_variance).any():
+            return NOT_FINITE  # the variances themselves overflow
+        self.mean_ = mean.astype(dtype)
+        self._set_spectrum(explained_variance, singular_values, Vt, shape, n_components)
+        self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
+        return singular_values, Vt
 
     def _fit_core(self, prepared, namespace, X):
         """One core computation of the spectrum; sets the fitted attributes. Returns
@@ -193,25 +277,19 @@ class PCA(CorePCAMixin, _SklearnPCA):
             m = moments(Xv, n_threads(self.n_jobs))
             if m is None:
                 return NOT_FINITE
-            mean, scatter, scale = unscaled(m)
-            explained_variance, singular_values, Vt = spectrum_from_scatter(
-                scatter, n_samples, n_components
-            )
-            # Scaled data (tiny or huge X): the axes are those of the scaled scatter.
-            with np.errstate(over="ignore"):
-                explained_variance = explained_variance / scale / scale
-                singular_values = singular_values / scale
-            if np.isinf(explained_variance).any():
-                return NOT_FINITE  # the variances themselves overflow
+            spectrum = self._spectrum_from_moments(m, Xv.shape, Xv.dtype, n_components, namespace)
+            if spectrum is NOT_FINITE:
+                return NOT_FINITE
+            singular_values, Vt = spectrum
         else:
             mean = np.mean(Xv, axis=0, dtype=np.float64)
             if not np.isfinite(mean).all():
                 return NOT_FINITE
             singular_values, Vt = _core.centered_right_singular(Xv, mean, n_threads(self.n_jobs))
             explained_variance = singular_values**2 / (n_samples - 1)
-        self.mean_ = mean.astype(Xv.dtype)
-        self._set_spectrum(explained_variance, singular_values, Vt, Xv.shape, n_components)
-        self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
+            self.mean_ = mean.astype(Xv.dtype)
+            self._set_spectrum(explained_variance, singular_values, Vt, Xv.shape, n_components)
+            self._apply_fields(namespace.wrap_fields(self._fitted_fields()))
         if namespace.is_numpy:
             xp, _ = get_namespace(Xv)
             return None, singular_values.astype(Xv.dtype), Vt.astype(Xv.dtype), Xv, False, xp

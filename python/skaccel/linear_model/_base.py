@@ -1,5 +1,6 @@
 """Ordinary least squares on the C++ core."""
 
+import numpy as np
 from sklearn.base import _fit_context
 from sklearn.linear_model import LinearRegression as _SklearnLinearRegression
 
@@ -49,6 +50,32 @@ class LinearRegression(CoreLinearModelMixin, _SklearnLinearRegression):
         """
         return self._dispatch_fit(X, y, sample_weight)
 
+    def _fit_from_statistics(self, statistics, context, namespace):
+        """LinearRegression's fit from the moments of all rows (the distributed fit);
+        with n_features >= n_samples, the minimum-norm solution of the normal equations."""
+        fields = _core.least_squares_from_moments(
+            statistics,
+            bool(self.fit_intercept),
+            float(getattr(self, "tol", 1e-6)),
+            context["dtype"],
+        )
+        self._set_fit_fields(fields, namespace, context["single_target"], context["input_dtype"])
+        return self
+
+    def _set_fit_fields(self, fields, namespace, single, input_dtype):
+        self._apply_fields(
+            self._linear_fields(
+                fields,
+                namespace,
+                ravel_coef=single,
+                single_target=single,
+                input_dtype=None if input_dtype is None else np.dtype(input_dtype),
+            )
+        )
+        self._apply_fields(
+            {"rank_": int(fields["rank_"]), "singular_": namespace.wrap(fields["singular_"])}
+        )
+
     def _fit_core(self, p, namespace):
         fields = _core.fit_least_squares(
             p.X,
@@ -60,17 +87,5 @@ class LinearRegression(CoreLinearModelMixin, _SklearnLinearRegression):
         )
         if fields is None:
             return NOT_FINITE
-        single = p.single_target
-        self._apply_fields(
-            self._linear_fields(
-                fields,
-                namespace,
-                ravel_coef=single,
-                single_target=single,
-                input_dtype=p.input_dtype,
-            )
-        )
-        self._apply_fields(
-            {"rank_": int(fields["rank_"]), "singular_": namespace.wrap(fields["singular_"])}
-        )
+        self._set_fit_fields(fields, namespace, p.single_target, p.input_dtype)
         return self

@@ -12,7 +12,16 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._dispatch import NOT_FINITE, Namespace, Unsupported, dispatch
+from .. import _core
+from .._dispatch import (
+    NOT_FINITE,
+    Namespace,
+    Unsupported,
+    dispatch,
+    n_threads,
+    raise_if_not_finite,
+)
+from .._moments import check_unscaled, empty_moments
 from .._persistence import _dtype_name
 from ..base import CoreEstimatorMixin
 
@@ -43,20 +52,36 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
     _fit_dtype = [np.float64, np.float32]
     _sample_weight_non_negative = False
 
-    def _prepare_fit(self, namespace: Namespace, X, y, sample_weight, *, reset=True):
+    def _prepare_fit(self, namespace: Namespace, X, y, sample_weight, *, reset=True, min_samples=1):
         """Validated X, Y (2-D) and weights in X's float dtype (NumPy views of array-API
         inputs). Finiteness of X is checked on the kernel's output instead of by a pass
         over X here (raise_if_not_finite); y is small and checked as usual."""
-        X, y = validate_data(
-            self,
-            namespace.host(X),
-            namespace.host(y),
-            reset=reset,
-            dtype=self._fit_dtype,
-            multi_output=True,
-            y_numeric=True,
-            ensure_all_finite=False,
-        )
+        if min_samples == 0 and len(namespace.host(y)) == 0:
+            # A process without rows (distributed fits): scikit-learn's y check insists
+            # on one sample, so X alone is validated.
+            X = validate_data(
+                self,
+                namespace.host(X),
+                reset=reset,
+                dtype=self._fit_dtype,
+                ensure_all_finite=False,
+                ensure_min_samples=0,
+            )
+            y = np.asarray(namespace.host(y), dtype=X.dtype)
+            if X.shape[0] != 0:
+                raise ValueError(f"X has {X.shape[0]} samples, but y has 0")
+        else:
+            X, y = validate_data(
+                self,
+                namespace.host(X),
+                namespace.host(y),
+                reset=reset,
+                dtype=self._fit_dtype,
+                multi_output=True,
+                y_numeric=True,
+                ensure_all_finite=False,
+                ensure_min_samples=min_samples,
+            )
         input_dtype = None
         if X.dtype == np.float16:
             # The core computes half precision in float32 (scikit-learn's lstsq too);
@@ -65,14 +90,20 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
         elif X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)  # as scikit-learn's _preprocess_data does
         y = np.asarray(y, dtype=X.dtype)
-        if sample_weight is not None:
+        if sample_weight is not None and X.shape[0] == 0:
+            # No rows (a process of a distributed fit): scikit-learn's check wants one.
+            sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
+            if sample_weight.shape[0] != 0:
+                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
+        elif sample_weight is not None:
             sample_weight = _check_sample_weight(
                 namespace.host(sample_weight),
                 X,
                 dtype=X.dtype,
                 ensure_non_negative=self._sample_weight_non_negative,
             )
-        return FitInput(X, y.reshape(y.shape[0], -1), y.ndim == 1, sample_weight, input_dtype)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y.reshape(y.shape[0], -1)
+        return FitInput(X, Y, y.ndim == 1, sample_weight, input_dtype)
 
     def _fit_input(self, namespace: Namespace, X, y, sample_weight):
         prepared = self._prepare_fit(namespace, X, y, sample_weight)
@@ -93,6 +124,42 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
             compute=self._fit_core,
             fallback=functools.partial(super().fit, X, y, sample_weight=sample_weight),
         )
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    def _shard_statistics(self, X, y, sample_weight=None):
+        """This process's rows reduced to their moments (zero rows: the empty moments)."""
+        for condition in type(self)._core_conditions.get("fit", ()):
+            reason = condition.check(self)
+            if reason is not None:
+                raise ValueError(f"{type(self).__name__}: {reason} has no distributed fit")
+        namespace = Namespace(X)
+        p = self._prepare_fit(namespace, X, y, sample_weight, min_samples=0)
+        centered = bool(self.fit_intercept)
+        if p.X.shape[0] == 0:
+            statistics = empty_moments(p.X.shape[1], p.Y.shape[1])
+        else:
+            statistics = _core.normal_equations(
+                p.X, p.Y, p.sample_weight, centered, n_threads(self.n_jobs)
+            )
+            if statistics is None:
+                raise_if_not_finite(self, p.X)
+                raise ValueError(
+                    f"{type(self).__name__}: the cross-products are not finite (values too "
+                    "large for the float64 accumulators)"
+                )
+            check_unscaled(self, statistics)
+        context = {
+            "dtype": p.X.dtype.name,
+            "input_dtype": None if p.input_dtype is None else p.input_dtype.name,
+            "single_target": p.single_target,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+        }
+        return statistics, context
+
+    def _merge_statistics(self, a, b):
+        return _core.merge_normal_equations(a, b, bool(self.fit_intercept))
 
     def _linear_fields(
         self, fields, namespace: Namespace, *, ravel_coef, single_target, input_dtype=None

@@ -79,7 +79,7 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
             return Unsupported("solver='cholesky' with array API input")
         return super()._fit_input(namespace, X, y, sample_weight)
 
-    def _fit_core(self, p, namespace):
+    def _core_solver(self, namespace):
         solver = _CORE_SOLVERS[self.solver]
         if not namespace.is_numpy and self.solver == "auto":
             # As scikit-learn resolves 'auto' under array API dispatch, with its warning.
@@ -91,29 +91,53 @@ class Ridge(CoreLinearModelMixin, _SklearnRidge):
                 "preferred solver would be cholesky. Set `solver='svd'` to suppress this "
                 "warning."
             )
+        return solver
+
+    def _checked_alpha(self, n_targets):
         alpha = _alpha(self)
-        n_targets = p.Y.shape[1]
         if alpha.shape[0] not in (1, n_targets):
             raise ValueError(
                 "Number of targets and number of penalties do not correspond: "
                 f"{alpha.shape[0]} != {n_targets}"
             )
+        return alpha.tolist()
+
+    def _set_fit_fields(self, fields, namespace, n_targets, single_target):
+        # scikit-learn's Ridge ravels coef_ for any single target, (n, 1) y included.
+        self._apply_fields(
+            self._linear_fields(
+                fields, namespace, ravel_coef=n_targets == 1, single_target=single_target
+            )
+        )
+        self._apply_fields({"solver_": fields["solver_"], "n_iter_": None})
+
+    def _fit_core(self, p, namespace):
+        solver = self._core_solver(namespace)
+        n_targets = p.Y.shape[1]
+        alpha = self._checked_alpha(n_targets)
         fields = _core.fit_ridge(
             p.X,
             p.Y,
             p.sample_weight,
             bool(self.fit_intercept),
-            alpha.tolist(),
+            alpha,
             solver,
             n_threads(self.n_jobs),
         )
         if fields is None:
             return NOT_FINITE
-        # scikit-learn's Ridge ravels coef_ for any single target, (n, 1) y included.
-        self._apply_fields(
-            self._linear_fields(
-                fields, namespace, ravel_coef=n_targets == 1, single_target=p.single_target
-            )
+        self._set_fit_fields(fields, namespace, n_targets, p.single_target)
+        return self
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        """Ridge's fit from the moments of all rows (the distributed fit)."""
+        n_targets = statistics["_y_mean"].shape[0]
+        fields = _core.ridge_from_moments(
+            statistics,
+            bool(self.fit_intercept),
+            self._checked_alpha(n_targets),
+            self._core_solver(namespace),
+            context["dtype"],
         )
-        self._apply_fields({"solver_": fields["solver_"], "n_iter_": None})
+        self._set_fit_fields(fields, namespace, n_targets, context["single_target"])
         return self

@@ -1,0 +1,228 @@
+"""Fits over many processes: the protocol an estimator declares, and the exchange.
+
+An estimator whose fit reduces X to mergeable statistics declares three methods:
+
+``_shard_statistics(X, y=None, sample_weight=None)``
+    validates this process's rows (zero rows allowed) and reduces them in the core:
+    returns ``(statistics, context)``, the statistics a dict of numbers and float64
+    arrays, the context a dict of what the finishing step needs and every shard must
+    agree on (dtype, number of features, ...);
+``_merge_statistics(a, b)``
+    the statistics of the union of two row sets;
+``_fit_from_statistics(statistics, context, namespace)``
+    sets the fitted attributes from the statistics of all rows, as the estimator's own
+    ``fit`` would compute them.
+
+:func:`spmd_fit` runs it over an MPI communicator (mpi4py collectives on NumPy buffers;
+no MPI in the core): every rank reduces its shard, the statistics are all-gathered and
+merged in the same order on every rank, so every rank holds the same model -- an
+ordinary model of the estimator's class, which pickles, saves and predicts without MPI.
+A failure on one rank (bad input, NaN) or a disagreement between ranks (feature counts,
+dtypes) raises on every rank, never hangs. This module names no family.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import inspect
+
+import numpy as np
+
+from ._config import resolve_device
+from ._dispatch import Namespace
+
+__all__ = ["distributed_class", "merge_all", "spmd_fit", "supports_distributed_fit"]
+
+
+def supports_distributed_fit(cls) -> bool:
+    return all(
+        callable(getattr(cls, name, None))
+        for name in ("_shard_statistics", "_merge_statistics", "_fit_from_statistics")
+    )
+
+
+def merge_all(estimator, parts):
+    """The statistics of all parts, merged pairwise in a fixed tree (the same numbers on
+    every process that merges the same list)."""
+    parts = list(parts)
+    while len(parts) > 1:
+        merged = [
+            estimator._merge_statistics(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)
+        ]
+        if len(parts) % 2:
+            merged.append(parts[-1])
+        parts = merged
+    return parts[0]
+
+
+def _layout(statistics):
+    """((name, shape, kind), ...) of a statistics dict, in name order."""
+    layout = []
+    for name in sorted(statistics):
+        value = statistics[name]
+        if isinstance(value, np.ndarray):
+            layout.append((name, value.shape, "array"))
+        elif isinstance(value, bool | np.bool_):
+            raise TypeError(f"statistic {name!r} is a bool")
+        elif isinstance(value, int | np.integer):
+            layout.append((name, (), "int"))
+        else:
+            layout.append((name, (), "float"))
+    return tuple(layout)
+
+
+def _pack(statistics, layout):
+    return np.concatenate(
+        [np.asarray(statistics[name], dtype=np.float64).reshape(-1) for name, _, _ in layout]
+        or [np.empty(0)]
+    )
+
+
+def _unpack(buffer, layout):
+    out, offset = {}, 0
+    for name, shape, kind in layout:
+        size = int(np.prod(shape, dtype=np.int64))
+        value = buffer[offset : offset + size]
+        offset += size
+        if kind == "array":
+            out[name] = value.reshape(shape).copy()
+        elif kind == "int":
+            out[name] = int(value[0])
+        else:
+            out[name] = float(value[0])
+    return out
+
+
+def _describe(value):
+    return "None" if value is None else repr(value)
+
+
+def _disagreement(contexts, layouts, what):
+    """The message for shards that do not agree (the same text on every process), or None."""
+    reference = contexts[0]
+    for i, context in enumerate(contexts[1:], start=1):
+        for key in sorted(set(reference) | set(context)):
+            a, b = reference.get(key), context.get(key)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                same = a is not None and b is not None and np.array_equal(a, b)
+            else:
+                same = a == b
+            if not same:
+                return (
+                    f"the {what}s do not agree: {key} is {_describe(b)} on {what} {i} but "
+                    f"{_describe(a)} on {what} 0"
+                )
+        if layouts[i] != layouts[0]:
+            return f"the {what}s do not agree: the statistics of {what} {i} differ from {what} 0's"
+    return None
+
+
+def _remote_error(rank, size, kind, message):
+    """The exception a rank raises for another rank's failure: the same builtin type
+    where it is one (ValueError, TypeError, ...), else RuntimeError."""
+    cls = getattr(builtins, kind, None)
+    text = f"rank {rank} of {size} failed: {kind}: {message}"
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(text)
+        except Exception:  # an exception type that does not take one message
+            pass
+    return RuntimeError(text)
+
+
+def _world(comm):
+    if comm is not None:
+        return comm
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:
+        raise ImportError(
+            "skaccel.spmd needs mpi4py and an MPI library (pip install mpi4py mpich)"
+        ) from exc
+    return MPI.COMM_WORLD
+
+
+def spmd_fit(estimator, comm, X, y=None, sample_weight=None, *, reset=True):
+    """Fit ``estimator`` on the rows of X held by every rank of ``comm`` (None:
+    ``MPI.COMM_WORLD``); every rank must call it. Returns the estimator, fitted on every
+    rank with the same model."""
+    comm = _world(comm)
+    size = comm.Get_size()
+    namespace = Namespace(X)
+    shard = error = None
+    try:
+        resolve_device(type(estimator).__name__)
+        if reset:
+            estimator._reset_fitted_state()
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        shard = estimator._shard_statistics(X, y, **kwargs)
+        layout = _layout(shard[0])
+    except Exception as exc:  # reported to every rank below, re-raised here
+        error = exc
+    # One small collective of Python objects (pickled): failures and what must agree.
+    header = (
+        ("error", type(error).__name__, str(error))
+        if error is not None
+        else ("ok", shard[1], layout)
+    )
+    headers = comm.allgather(header)
+    failed = [(r, h) for r, h in enumerate(headers) if h[0] == "error"]
+    if failed:
+        if error is not None:
+            raise error
+        r, (_, kind, message) = failed[0]
+        raise _remote_error(r, size, kind, message)
+    contexts = [h[1] for h in headers]
+    layouts = [h[2] for h in headers]
+    message = _disagreement(contexts, layouts, "rank")
+    if message is not None:
+        raise ValueError(f"{type(estimator).__name__}: {message}")
+    # The statistics: one all-gather of a float64 buffer per rank.
+    local = _pack(shard[0], layout)
+    gathered = np.empty((size, local.shape[0]), dtype=np.float64)
+    comm.Allgather(local, gathered)
+    parts = [_unpack(gathered[r], layout) for r in range(size)]
+    estimator._fit_from_statistics(merge_all(estimator, parts), shard[1], namespace)
+    return estimator
+
+
+def _bind(signature, args, kwargs):
+    bound = signature.bind(None, *args, **kwargs)
+    arguments = bound.arguments
+    return arguments.get("X"), arguments.get("y"), arguments.get("sample_weight")
+
+
+def distributed_class(base, module, fit_all, summary):
+    """A subclass of ``base`` (an estimator declaring the protocol) whose ``fit`` runs
+    ``fit_all(estimator, comm, X, y, sample_weight)``. It keeps ``base``'s model type
+    (its pickles and model files hold ``base``'s state) and patches nothing."""
+    fit_signature = inspect.signature(base.fit)
+
+    @functools.wraps(base.fit)
+    def fit(self, *args, comm=None, **kwargs):
+        X, y, sample_weight = _bind(fit_signature, args, kwargs)
+        return fit_all(self, comm, X, y, sample_weight)
+
+    parameters = list(fit_signature.parameters.values())
+    parameters.append(inspect.Parameter("comm", inspect.Parameter.KEYWORD_ONLY, default=None))
+    fit.__signature__ = fit_signature.replace(parameters=parameters)
+    fit.__doc__ = (
+        f"Fit on the rows every process holds ({summary}); every process must call it "
+        "with its own rows, the same parameters and the same columns. A process may hold "
+        "no rows. ``comm``: the communicator (default ``MPI.COMM_WORLD``).\n\n"
+        + (base.fit.__doc__ or "")
+    )
+    namespace = {
+        "__module__": module,
+        "__qualname__": base.__name__,
+        "__doc__": (
+            f"{base.__name__} fitted over many processes ({summary}).\n\n"
+            f"The fitted model is a {base.__module__.split('._')[0]}.{base.__name__} model: "
+            "it pickles, saves and predicts like one, in a process without MPI.\n"
+        ),
+        "fit": fit,
+        "_sklearn_patch": None,
+        "_sklearn_tests": (),
+    }
+    return type(base.__name__, (base,), namespace)

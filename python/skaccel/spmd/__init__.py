@@ -1,0 +1,32 @@
+"""Estimators fitted over MPI processes (SPMD: every rank runs the same script on its own
+rows), through mpi4py.
+
+Every skaccel estimator whose fit reduces X to mergeable statistics has a class of the
+same name here (derived from the registry, see ``skaccel._distributed``): its ``fit``
+takes this rank's rows and a ``comm`` keyword (default ``MPI.COMM_WORLD``), reduces the
+rows in the C++ core, all-gathers the statistics and merges them in the same order on
+every rank, so that every rank holds the same model. That model is an ordinary model of
+the estimator's own class (it pickles, saves, loads and predicts without MPI); it equals
+the single-process fit on the concatenated rows up to rounding. mpi4py is imported by the
+first fit, not by this module.
+
+Run with ``mpiexec -n 4 python script.py``.
+"""
+
+from .._distributed import distributed_class, spmd_fit, supports_distributed_fit
+from .._registry import MODEL_TYPES, estimator_class
+
+__all__: list[str] = []
+
+for _name in sorted(MODEL_TYPES):
+    _base = estimator_class(_name)
+    if supports_distributed_fit(_base):
+        globals()[_base.__name__] = distributed_class(
+            _base,
+            __name__,
+            spmd_fit,
+            "each MPI rank reduces its rows in the core; the statistics are all-gathered",
+        )
+        __all__.append(_base.__name__)
+__all__.sort()
+del _name, _base

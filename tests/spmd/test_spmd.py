@@ -1,0 +1,201 @@
+"""skaccel.spmd: fits over MPI ranks. Run by ``make test-spmd`` under ``mpiexec -n 2`` and
+``-n 3`` (every rank runs this module on its own shard, the assertions hold on every
+rank); a plain ``pytest`` runs it as one rank.
+
+Iterates over every estimator skaccel.spmd has (the registry's model types whose fit
+declares the distributed protocol), so a new one is covered by construction.
+"""
+
+import inspect
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+MPI = pytest.importorskip("mpi4py.MPI")
+
+import skaccel  # noqa: E402
+import skaccel.spmd  # noqa: E402
+
+COMM = MPI.COMM_WORLD
+RANK, SIZE = COMM.Get_rank(), COMM.Get_size()
+NAMES = skaccel.spmd.__all__
+
+
+def base_of(name):
+    return getattr(skaccel.spmd, name).__mro__[1]
+
+
+def supervised(name):
+    y = inspect.signature(base_of(name).fit).parameters.get("y")
+    return y is not None and y.default is inspect.Parameter.empty
+
+
+def weighted(name):
+    return "sample_weight" in inspect.signature(base_of(name).fit).parameters
+
+
+def shard(n_rows):
+    """This rank's rows: uneven shards, rank 0 without rows when there are several."""
+    shares = np.arange(SIZE, dtype=float) if SIZE > 1 else np.ones(1)
+    cuts = np.concatenate([[0], np.round(np.cumsum(shares) / shares.sum() * n_rows)]).astype(int)
+    return slice(cuts[RANK], cuts[RANK + 1])
+
+
+def data(dtype, n=600, p=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n, p)) * [1, 3, 0.5, 2, 1] + [10, -2, 0, 4, 1]).astype(dtype)
+    y = (X @ np.arange(1, p + 1) + rng.normal(size=n)).astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=n).astype(dtype)
+    return X, y, w
+
+
+def fit_args(name, X, y, w, rows, *, weights):
+    args = (X[rows], y[rows]) if supervised(name) else (X[rows],)
+    kwargs = {"sample_weight": w[rows]} if weights else {}
+    return args, kwargs
+
+
+def public_fields(model):
+    return {
+        k: v
+        for k, v in vars(model).items()
+        if k.endswith("_") and not k.startswith("_") and k != "n_iter_"
+    }
+
+
+def assert_same_on_every_rank(model):
+    blob = pickle.dumps(sorted((k, repr(v)) for k, v in public_fields(model).items()))
+    assert len(set(COMM.allgather(blob))) == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("name", NAMES)
+def test_equals_the_single_process_fit(name, dtype, weights):
+    if weights and not weighted(name):
+        pytest.skip("no sample_weight")
+    X, y, w = data(dtype)
+    args, kwargs = fit_args(name, X, y, w, shard(X.shape[0]), weights=weights)
+    model = getattr(skaccel.spmd, name)().fit(*args, **kwargs)
+    full_args, full_kwargs = fit_args(name, X, y, w, slice(None), weights=weights)
+    reference = base_of(name)().fit(*full_args, **full_kwargs)
+    got, expected = public_fields(model), public_fields(reference)
+    assert got.keys() == expected.keys()
+    rtol = 1e-9 if dtype == np.float64 else 2e-4
+    for key, value in expected.items():
+        if isinstance(value, np.ndarray):
+            assert got[key].dtype == value.dtype, key
+            assert got[key].shape == value.shape, key
+            np.testing.assert_allclose(got[key], value, rtol=rtol, atol=rtol, err_msg=key)
+        elif isinstance(value, float | np.floating):
+            assert got[key] == pytest.approx(value, rel=rtol, abs=rtol), key
+        else:
+            assert got[key] == value, key
+    assert_same_on_every_rank(model)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_model_is_an_ordinary_model(name, tmp_path_factory):
+    X, y, w = data(np.float64)
+    args, _ = fit_args(name, X, y, w, shard(X.shape[0]), weights=False)
+    model = getattr(skaccel.spmd, name)().fit(*args)
+    method = next((m for m in ("predict", "transform") if hasattr(model, m)), None)
+    # The saved model loads in a process that cannot import mpi4py.
+    directory = COMM.bcast(str(tmp_path_factory.mktemp("spmd")) if RANK == 0 else None)
+    path = os.path.join(directory, f"{name}.skm")
+    if RANK == 0:
+        skaccel.save(model, path)
+    COMM.Barrier()
+    loaded = skaccel.load(path)
+    assert type(loaded) is base_of(name)
+    script = (
+        "import sys; sys.modules['mpi4py'] = None\n"
+        "import numpy as np, pickle, skaccel\n"
+        + f"model = pickle.loads({pickle.dumps(model)!r})\n"
+        + f"X = np.load({os.path.join(directory, 'X.npy')!r})\n"
+        + (f"out = model.{method}(X)\n" if method else "out = model.n_features_in_\n")
+        + "sys.stdout.write(repr(np.asarray(out).tolist()))\n"
+    )
+    if RANK == 0:
+        np.save(os.path.join(directory, "X.npy"), X[:7])
+    COMM.Barrier()
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    if method is None:
+        assert eval(result.stdout) == X.shape[1]
+    else:
+        expected = getattr(loaded, method)(X[:7])
+        np.testing.assert_array_equal(np.asarray(eval(result.stdout)), expected)
+        np.testing.assert_array_equal(getattr(model, method)(X[:7]), expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_failure_on_one_rank_raises_on_every_rank(name):
+    X, y, w = data(np.float64)
+    X = X.copy()
+    bad_rank = SIZE - 1
+    rows = shard(X.shape[0])
+    if RANK == bad_rank:
+        X[rows.start] = np.nan
+    args, _ = fit_args(name, X, y, w, rows, weights=False)
+    with pytest.raises(ValueError) as excinfo:
+        getattr(skaccel.spmd, name)().fit(*args)
+    if RANK != bad_rank:
+        assert f"rank {bad_rank} of {SIZE} failed: ValueError" in str(excinfo.value)
+    else:
+        assert "NaN" in str(excinfo.value)
+
+
+@pytest.mark.skipif(SIZE < 2, reason="needs several ranks")
+@pytest.mark.parametrize("name", NAMES)
+def test_ranks_with_different_feature_counts_raise_on_every_rank(name):
+    X, y, w = data(np.float64)
+    if RANK == SIZE - 1:
+        X = X[:, :-1]
+    args, _ = fit_args(name, X, y, w, shard(X.shape[0]), weights=False)
+    with pytest.raises(ValueError, match="n_features_in_ is 4 on rank .* but 5 on rank 0"):
+        getattr(skaccel.spmd, name)().fit(*args)
+
+
+@pytest.mark.skipif(SIZE < 2, reason="needs several ranks")
+@pytest.mark.parametrize("name", NAMES)
+def test_ranks_with_different_dtypes_raise_on_every_rank(name):
+    X, y, w = data(np.float64)
+    if RANK == SIZE - 1:
+        X, y = X.astype(np.float32), y.astype(np.float32)
+    args, _ = fit_args(name, X, y, w, shard(X.shape[0]), weights=False)
+    with pytest.raises(ValueError, match="dtype is 'float32' on rank"):
+        getattr(skaccel.spmd, name)().fit(*args)
+
+
+def test_a_sub_communicator():
+    # The ranks of even and odd number fit separate models on their own rows.
+    comm = COMM.Split(RANK % 2, RANK)
+    X, y, _ = data(np.float64)
+    rows = np.array_split(np.arange(X.shape[0]), SIZE)[RANK]
+    model = skaccel.spmd.LinearRegression().fit(X[rows], y[rows], comm=comm)
+    mine = np.concatenate(
+        [r for i, r in enumerate(np.array_split(np.arange(X.shape[0]), SIZE)) if i % 2 == RANK % 2]
+    )
+    reference = skaccel.linear_model.LinearRegression().fit(X[mine], y[mine])
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-9)
+    comm.Free()
+
+
+def test_unsupported_options_raise_on_every_rank():
+    X, _, _ = data(np.float64)
+    with pytest.raises(ValueError, match="svd_solver='arpack' has no distributed fit"):
+        skaccel.spmd.PCA(n_components=2, svd_solver="arpack").fit(X[shard(X.shape[0])])
+    with pytest.raises(ValueError, match="positive=True has no distributed fit"):
+        skaccel.spmd.LinearRegression(positive=True).fit(X[:10], X[:10, 0])
+
+
+def test_spmd_classes_patch_nothing():
+    assert skaccel.get_patch_names() == sorted(set(skaccel.get_patch_names()))
+    for name in NAMES:
+        assert getattr(skaccel.spmd, name)._sklearn_patch is None
