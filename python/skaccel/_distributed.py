@@ -32,7 +32,7 @@ import numpy as np
 from ._config import resolve_device
 from ._dispatch import Namespace
 
-__all__ = ["distributed_class", "merge_all", "spmd_fit", "supports_distributed_fit"]
+__all__ = ["dask_fit", "distributed_class", "merge_all", "spmd_fit", "supports_distributed_fit"]
 
 
 def supports_distributed_fit(cls) -> bool:
@@ -193,36 +193,120 @@ def _bind(signature, args, kwargs):
     return arguments.get("X"), arguments.get("y"), arguments.get("sample_weight")
 
 
-def distributed_class(base, module, fit_all, summary):
+def distributed_class(base, module, fit_all, summary, *, keyword=None, doc=""):
     """A subclass of ``base`` (an estimator declaring the protocol) whose ``fit`` runs
-    ``fit_all(estimator, comm, X, y, sample_weight)``. It keeps ``base``'s model type
+    ``fit_all(estimator, extra, X, y, sample_weight)``, ``extra`` the value of the
+    keyword-only argument ``keyword`` (None without one). It keeps ``base``'s model type
     (its pickles and model files hold ``base``'s state) and patches nothing."""
     fit_signature = inspect.signature(base.fit)
 
     @functools.wraps(base.fit)
-    def fit(self, *args, comm=None, **kwargs):
+    def fit(self, *args, **kwargs):
+        extra = kwargs.pop(keyword, None) if keyword else None
         X, y, sample_weight = _bind(fit_signature, args, kwargs)
-        return fit_all(self, comm, X, y, sample_weight)
+        return fit_all(self, extra, X, y, sample_weight)
 
     parameters = list(fit_signature.parameters.values())
-    parameters.append(inspect.Parameter("comm", inspect.Parameter.KEYWORD_ONLY, default=None))
+    if keyword:
+        parameters.append(inspect.Parameter(keyword, inspect.Parameter.KEYWORD_ONLY, default=None))
     fit.__signature__ = fit_signature.replace(parameters=parameters)
-    fit.__doc__ = (
-        f"Fit on the rows every process holds ({summary}); every process must call it "
-        "with its own rows, the same parameters and the same columns. A process may hold "
-        "no rows. ``comm``: the communicator (default ``MPI.COMM_WORLD``).\n\n"
-        + (base.fit.__doc__ or "")
-    )
+    fit.__doc__ = f"Fit on all rows ({summary}). {doc}\n\n" + (base.fit.__doc__ or "")
     namespace = {
         "__module__": module,
         "__qualname__": base.__name__,
         "__doc__": (
             f"{base.__name__} fitted over many processes ({summary}).\n\n"
             f"The fitted model is a {base.__module__.split('._')[0]}.{base.__name__} model: "
-            "it pickles, saves and predicts like one, in a process without MPI.\n"
+            "it pickles, saves and predicts like one, in a process without MPI or Dask.\n"
         ),
         "fit": fit,
         "_sklearn_patch": None,
         "_sklearn_tests": (),
     }
     return type(base.__name__, (base,), namespace)
+
+
+# --- Dask -----------------------------------------------------------------------------------
+
+
+def _reduce_block(cls, params, X, y, sample_weight):
+    estimator = cls(**params)
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    statistics, context = estimator._shard_statistics(X, y, **kwargs)
+    return statistics, [context], [_layout(statistics)]
+
+
+def _merge_blocks(cls, params, a, b):
+    estimator = cls(**params)
+    message = _disagreement(a[1] + b[1], a[2] + b[2], "block")
+    if message is not None:
+        raise ValueError(f"{cls.__name__}: {message}")
+    return estimator._merge_statistics(a[0], b[0]), a[1] + b[1], a[2] + b[2]
+
+
+def _row_blocks(X, y, sample_weight):
+    """Delayed (X, y, sample_weight) blocks of the same rows, from dask arrays or
+    dataframes (a NumPy y or sample_weight is chunked as X's rows)."""
+    import dask.array as da
+
+    def aligned(v, chunks):
+        if v is None:
+            return [None] * len(chunks)
+        if not isinstance(v, da.Array):
+            v = da.from_array(np.asarray(v), chunks=(chunks,) + ((-1,) if np.ndim(v) == 2 else ()))
+        v = v.rechunk({0: chunks, **({1: -1} if v.ndim == 2 else {})})
+        blocks = v.to_delayed()
+        return list(blocks[:, 0] if v.ndim == 2 else blocks)
+
+    if isinstance(X, da.Array):
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2D dask array, got {X.ndim}D")
+        X = X.rechunk({1: -1})
+        chunks = X.chunks[0]
+        return list(
+            zip(list(X.to_delayed()[:, 0]), aligned(y, chunks), aligned(sample_weight, chunks))
+        )
+    if hasattr(X, "to_delayed") and hasattr(X, "npartitions"):  # a dask DataFrame
+        parts = list(X.to_delayed())
+
+        def partitions(v):
+            if v is None:
+                return [None] * len(parts)
+            if getattr(v, "npartitions", None) != len(parts):
+                raise ValueError(
+                    "y and sample_weight must be dask collections partitioned as X "
+                    f"({len(parts)} partitions)"
+                )
+            return list(v.to_delayed())
+
+        return list(zip(parts, partitions(y), partitions(sample_weight)))
+    raise TypeError(f"expected a dask array or dask DataFrame, got {type(X).__name__}")
+
+
+def dask_fit(estimator, _unused, X, y=None, sample_weight=None):
+    """Fit ``estimator`` on a dask collection: the core's reduction mapped over its row
+    blocks (on the workers of the active scheduler), the statistics tree-reduced pairwise,
+    the small finishing step here."""
+    import dask
+
+    resolve_device(type(estimator).__name__)
+    cls, params = type(estimator), estimator.get_params(deep=False)
+    nodes = [
+        dask.delayed(_reduce_block, pure=True)(cls, params, xb, yb, wb)
+        for xb, yb, wb in _row_blocks(X, y, sample_weight)
+    ]
+    while len(nodes) > 1:
+        merged = [
+            dask.delayed(_merge_blocks, pure=True)(cls, params, nodes[i], nodes[i + 1])
+            for i in range(0, len(nodes) - 1, 2)
+        ]
+        nodes = merged + (nodes[-1:] if len(nodes) % 2 else [])
+    ((statistics, contexts, _),) = dask.compute(nodes[0])
+    estimator._reset_fitted_state()
+    context = contexts[0]
+    estimator.n_features_in_ = context["n_features_in_"]
+    estimator.__dict__.pop("feature_names_in_", None)
+    if context.get("feature_names_in_") is not None:
+        estimator.feature_names_in_ = context["feature_names_in_"]
+    estimator._fit_from_statistics(statistics, context, Namespace(None))
+    return estimator

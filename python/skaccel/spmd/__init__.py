@@ -26,6 +26,10 @@ for _name in sorted(MODEL_TYPES):
             __name__,
             spmd_fit,
             "each MPI rank reduces its rows in the core; the statistics are all-gathered",
+            keyword="comm",
+            doc="Every process calls it with its own rows, the same parameters and the same "
+            "columns; a process may hold no rows. ``comm``: the communicator (default "
+            "``MPI.COMM_WORLD``).",
         )
         __all__.append(_base.__name__)
 __all__.sort()

@@ -1,0 +1,134 @@
+"""skaccel.dask: fits on dask collections, on a local multi-process cluster.
+
+Iterates over every estimator skaccel.dask has (the registry's model types whose fit
+declares the distributed protocol), so a new one is covered by construction.
+"""
+
+import inspect
+import pickle
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import skaccel  # noqa: E402
+import skaccel.dask  # noqa: E402
+
+NAMES = skaccel.dask.__all__
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
+def base_of(name):
+    return getattr(skaccel.dask, name).__mro__[1]
+
+
+def supervised(name):
+    y = inspect.signature(base_of(name).fit).parameters.get("y")
+    return y is not None and y.default is inspect.Parameter.empty
+
+
+def weighted(name):
+    return "sample_weight" in inspect.signature(base_of(name).fit).parameters
+
+
+def data(dtype, n=700, p=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n, p)) * [1, 3, 0.5, 2, 1] + [10, -2, 0, 4, 1]).astype(dtype)
+    y = (X @ np.arange(1, p + 1) + rng.normal(size=n)).astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=n).astype(dtype)
+    return X, y, w
+
+
+def public_fields(model):
+    return {
+        k: v
+        for k, v in vars(model).items()
+        if k.endswith("_") and not k.startswith("_") and k != "n_iter_"
+    }
+
+
+def assert_same_model(got, expected, rtol):
+    got, expected = public_fields(got), public_fields(expected)
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        if isinstance(value, np.ndarray):
+            assert got[key].dtype == value.dtype and got[key].shape == value.shape, key
+            if value.dtype.kind in "fc":
+                np.testing.assert_allclose(got[key], value, rtol=rtol, atol=rtol, err_msg=key)
+            else:
+                np.testing.assert_array_equal(got[key], value, err_msg=key)
+        elif isinstance(value, float | np.floating):
+            assert got[key] == pytest.approx(value, rel=rtol, abs=rtol), key
+        else:
+            assert got[key] == value, key
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("name", NAMES)
+def test_dask_array_fit_equals_the_in_memory_fit(client, name, dtype, weights):
+    if weights and not weighted(name):
+        pytest.skip("no sample_weight")
+    X, y, w = data(dtype)
+    # Uneven row blocks, one of them empty, and two column blocks (rechunked).
+    chunks = ((0, 100, 250, 350), (3, 2))
+    args = [da.from_array(X, chunks=chunks)]
+    full = [X]
+    if supervised(name):
+        args.append(da.from_array(y, chunks=(chunks[0],)))
+        full.append(y)
+    kwargs = {"sample_weight": da.from_array(w, chunks=(chunks[0],))} if weights else {}
+    model = getattr(skaccel.dask, name)().fit(*args, **kwargs)
+    reference = base_of(name)().fit(*full, **({"sample_weight": w} if weights else {}))
+    assert_same_model(model, reference, 1e-9 if dtype == np.float64 else 2e-4)
+    # An ordinary model: it pickles as its own class and predicts the same.
+    loaded = pickle.loads(pickle.dumps(model))
+    for method in ("predict", "transform"):
+        if hasattr(reference, method):
+            np.testing.assert_array_equal(
+                getattr(loaded, method)(X[:9]), getattr(model, method)(X[:9])
+            )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dask_dataframe_fit_keeps_feature_names(client, name):
+    pd = pytest.importorskip("pandas")
+    X, y, _ = data(np.float64)
+    frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    ddf = dd.from_pandas(frame, npartitions=3)
+    args = [ddf] + ([dd.from_pandas(pd.Series(y), npartitions=3)] if supervised(name) else [])
+    model = getattr(skaccel.dask, name)().fit(*args)
+    reference = base_of(name)().fit(frame, *([y] if supervised(name) else []))
+    assert list(model.feature_names_in_) == list(frame.columns)
+    assert_same_model(model, reference, 1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_in_one_block_raises_scikit_learns_error(client, name):
+    X, y, _ = data(np.float64)
+    X = X.copy()
+    X[500, 2] = np.nan
+    args = [da.from_array(X, chunks=(200, 5))]
+    if supervised(name):
+        args.append(da.from_array(y, chunks=200))
+    with pytest.raises(ValueError, match="NaN"):
+        getattr(skaccel.dask, name)().fit(*args)
+
+
+def test_a_numpy_input_is_refused():
+    X, y, _ = data(np.float64)
+    with pytest.raises(TypeError, match="expected a dask array or dask DataFrame"):
+        skaccel.dask.LinearRegression().fit(X, y)
