@@ -264,7 +264,12 @@ def _row_blocks(X, y, sample_weight):
         X = X.rechunk({1: -1})
         chunks = X.chunks[0]
         return list(
-            zip(list(X.to_delayed()[:, 0]), aligned(y, chunks), aligned(sample_weight, chunks))
+            zip(
+                list(X.to_delayed()[:, 0]),
+                aligned(y, chunks),
+                aligned(sample_weight, chunks),
+                strict=True,
+            )
         )
     if hasattr(X, "to_delayed") and hasattr(X, "npartitions"):  # a dask DataFrame
         parts = list(X.to_delayed())
@@ -279,7 +284,7 @@ def _row_blocks(X, y, sample_weight):
                 )
             return list(v.to_delayed())
 
-        return list(zip(parts, partitions(y), partitions(sample_weight)))
+        return list(zip(parts, partitions(y), partitions(sample_weight), strict=True))
     raise TypeError(f"expected a dask array or dask DataFrame, got {type(X).__name__}")
 
 
