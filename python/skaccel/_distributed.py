@@ -152,6 +152,7 @@ def spmd_fit(estimator, comm, X, y=None, sample_weight=None, *, reset=True):
     namespace = Namespace(X)
     shard = error = None
     try:
+        estimator._validate_params()
         resolve_device(type(estimator).__name__)
         if reset:
             estimator._reset_fitted_state()
@@ -294,6 +295,7 @@ def dask_fit(estimator, _unused, X, y=None, sample_weight=None):
     the small finishing step here."""
     import dask
 
+    estimator._validate_params()
     resolve_device(type(estimator).__name__)
     cls, params = type(estimator), estimator.get_params(deep=False)
     nodes = [

@@ -128,6 +128,16 @@ def test_nan_in_one_block_raises_scikit_learns_error(client, name):
         getattr(skaccel.dask, name)().fit(*args)
 
 
+def test_invalid_parameters_raise_scikit_learns_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y, _ = data(np.float64)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        skaccel.dask.Ridge(alpha=-1.0).fit(
+            da.from_array(X, chunks=200), da.from_array(y, chunks=200)
+        )
+
+
 def test_a_numpy_input_is_refused():
     X, y, _ = data(np.float64)
     with pytest.raises(TypeError, match="expected a dask array or dask DataFrame"):

@@ -195,6 +195,15 @@ def test_unsupported_options_raise_on_every_rank():
         skaccel.spmd.LinearRegression(positive=True).fit(X[:10], X[:10, 0])
 
 
+def test_invalid_parameters_raise_scikit_learns_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y, _ = data(np.float64)
+    rows = shard(X.shape[0])
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        skaccel.spmd.Ridge(alpha=-1.0).fit(X[rows], y[rows])
+
+
 def test_spmd_classes_patch_nothing():
     assert skaccel.get_patch_names() == sorted(set(skaccel.get_patch_names()))
     for name in NAMES:
