@@ -32,7 +32,14 @@ import numpy as np
 from ._config import resolve_device
 from ._dispatch import Namespace
 
-__all__ = ["dask_fit", "distributed_class", "merge_all", "spmd_fit", "supports_distributed_fit"]
+__all__ = [
+    "dask_fit",
+    "derive_classes",
+    "distributed_class",
+    "merge_all",
+    "spmd_fit",
+    "supports_distributed_fit",
+]
 
 
 def supports_distributed_fit(cls) -> bool:
@@ -225,6 +232,20 @@ def distributed_class(base, module, fit_all, summary, *, keyword=None, doc=""):
         "_sklearn_tests": (),
     }
     return type(base.__name__, (base,), namespace)
+
+
+def derive_classes(namespace, module, fit_all, summary, **options):
+    """Put a :func:`distributed_class` of every registered estimator declaring the
+    protocol into ``namespace`` (a module's globals); returns their names, sorted."""
+    from ._registry import MODEL_TYPES, estimator_class
+
+    names = []
+    for model_type in sorted(MODEL_TYPES):
+        base = estimator_class(model_type)
+        if supports_distributed_fit(base):
+            namespace[base.__name__] = distributed_class(base, module, fit_all, summary, **options)
+            names.append(base.__name__)
+    return sorted(names)
 
 
 # --- Dask -----------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ Iterates over every estimator skaccel.dask has (the registry's model types whose
 declares the distributed protocol), so a new one is covered by construction.
 """
 
-import inspect
 import pickle
 
 import numpy as np
@@ -13,6 +12,8 @@ import pytest
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
+
+import distributed_cases as cases  # noqa: E402
 
 import skaccel  # noqa: E402
 import skaccel.dask  # noqa: E402
@@ -32,48 +33,22 @@ def client():
 
 
 def base_of(name):
-    return getattr(skaccel.dask, name).__mro__[1]
+    return cases.base_of(getattr(skaccel.dask, name))
 
 
 def supervised(name):
-    y = inspect.signature(base_of(name).fit).parameters.get("y")
-    return y is not None and y.default is inspect.Parameter.empty
+    return cases.supervised(getattr(skaccel.dask, name))
 
 
 def weighted(name):
-    return "sample_weight" in inspect.signature(base_of(name).fit).parameters
+    return cases.weighted(getattr(skaccel.dask, name))
 
 
-def data(dtype, n=700, p=5, seed=0):
-    rng = np.random.default_rng(seed)
-    X = (rng.normal(size=(n, p)) * [1, 3, 0.5, 2, 1] + [10, -2, 0, 4, 1]).astype(dtype)
-    y = (X @ np.arange(1, p + 1) + rng.normal(size=n)).astype(dtype)
-    w = rng.uniform(0.5, 2.0, size=n).astype(dtype)
-    return X, y, w
+def data(dtype):
+    return cases.data(dtype, n=700)
 
 
-def public_fields(model):
-    return {
-        k: v
-        for k, v in vars(model).items()
-        if k.endswith("_") and not k.startswith("_") and k != "n_iter_"
-    }
-
-
-def assert_same_model(got, expected, rtol):
-    got, expected = public_fields(got), public_fields(expected)
-    assert got.keys() == expected.keys()
-    for key, value in expected.items():
-        if isinstance(value, np.ndarray):
-            assert got[key].dtype == value.dtype and got[key].shape == value.shape, key
-            if value.dtype.kind in "fc":
-                np.testing.assert_allclose(got[key], value, rtol=rtol, atol=rtol, err_msg=key)
-            else:
-                np.testing.assert_array_equal(got[key], value, err_msg=key)
-        elif isinstance(value, float | np.floating):
-            assert got[key] == pytest.approx(value, rel=rtol, abs=rtol), key
-        else:
-            assert got[key] == value, key
+assert_same_model = cases.assert_same_model
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

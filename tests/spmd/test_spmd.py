@@ -6,7 +6,6 @@ Iterates over every estimator skaccel.spmd has (the registry's model types whose
 declares the distributed protocol), so a new one is covered by construction.
 """
 
-import inspect
 import os
 import pickle
 import subprocess
@@ -17,6 +16,8 @@ import pytest
 
 MPI = pytest.importorskip("mpi4py.MPI")
 
+import distributed_cases as cases  # noqa: E402
+
 import skaccel  # noqa: E402
 import skaccel.spmd  # noqa: E402
 
@@ -26,16 +27,15 @@ NAMES = skaccel.spmd.__all__
 
 
 def base_of(name):
-    return getattr(skaccel.spmd, name).__mro__[1]
+    return cases.base_of(getattr(skaccel.spmd, name))
 
 
 def supervised(name):
-    y = inspect.signature(base_of(name).fit).parameters.get("y")
-    return y is not None and y.default is inspect.Parameter.empty
+    return cases.supervised(getattr(skaccel.spmd, name))
 
 
 def weighted(name):
-    return "sample_weight" in inspect.signature(base_of(name).fit).parameters
+    return cases.weighted(getattr(skaccel.spmd, name))
 
 
 def shard(n_rows):
@@ -45,12 +45,7 @@ def shard(n_rows):
     return slice(cuts[RANK], cuts[RANK + 1])
 
 
-def data(dtype, n=600, p=5, seed=0):
-    rng = np.random.default_rng(seed)
-    X = (rng.normal(size=(n, p)) * [1, 3, 0.5, 2, 1] + [10, -2, 0, 4, 1]).astype(dtype)
-    y = (X @ np.arange(1, p + 1) + rng.normal(size=n)).astype(dtype)
-    w = rng.uniform(0.5, 2.0, size=n).astype(dtype)
-    return X, y, w
+data = cases.data
 
 
 def fit_args(name, X, y, w, rows, *, weights):
@@ -59,12 +54,7 @@ def fit_args(name, X, y, w, rows, *, weights):
     return args, kwargs
 
 
-def public_fields(model):
-    return {
-        k: v
-        for k, v in vars(model).items()
-        if k.endswith("_") and not k.startswith("_") and k != "n_iter_"
-    }
+public_fields = cases.public_fields
 
 
 def assert_same_on_every_rank(model):
@@ -83,18 +73,7 @@ def test_equals_the_single_process_fit(name, dtype, weights):
     model = getattr(skaccel.spmd, name)().fit(*args, **kwargs)
     full_args, full_kwargs = fit_args(name, X, y, w, slice(None), weights=weights)
     reference = base_of(name)().fit(*full_args, **full_kwargs)
-    got, expected = public_fields(model), public_fields(reference)
-    assert got.keys() == expected.keys()
-    rtol = 1e-9 if dtype == np.float64 else 2e-4
-    for key, value in expected.items():
-        if isinstance(value, np.ndarray):
-            assert got[key].dtype == value.dtype, key
-            assert got[key].shape == value.shape, key
-            np.testing.assert_allclose(got[key], value, rtol=rtol, atol=rtol, err_msg=key)
-        elif isinstance(value, float | np.floating):
-            assert got[key] == pytest.approx(value, rel=rtol, abs=rtol), key
-        else:
-            assert got[key] == value, key
+    cases.assert_same_model(model, reference, 1e-9 if dtype == np.float64 else 2e-4)
     assert_same_on_every_rank(model)
 
 

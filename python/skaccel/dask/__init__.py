@@ -10,22 +10,13 @@ this module. y and sample_weight are dask collections of the same rows (a NumPy 
 chunked as X).
 """
 
-from .._distributed import dask_fit, distributed_class, supports_distributed_fit
-from .._registry import MODEL_TYPES, estimator_class
+from .._distributed import dask_fit, derive_classes
 
-__all__: list[str] = []
-
-for _name in sorted(MODEL_TYPES):
-    _base = estimator_class(_name)
-    if supports_distributed_fit(_base):
-        globals()[_base.__name__] = distributed_class(
-            _base,
-            __name__,
-            dask_fit,
-            "each row block of a dask collection is reduced in the core on a worker; the "
-            "statistics are tree-reduced",
-            doc="X: a dask array or dask DataFrame.",
-        )
-        __all__.append(_base.__name__)
-__all__.sort()
-del _name, _base
+__all__ = derive_classes(
+    globals(),
+    __name__,
+    dask_fit,
+    "each row block of a dask collection is reduced in the core on a worker; the "
+    "statistics are tree-reduced",
+    doc="X: a dask array or dask DataFrame.",
+)

@@ -13,24 +13,15 @@ first fit, not by this module.
 Run with ``mpiexec -n 4 python script.py``.
 """
 
-from .._distributed import distributed_class, spmd_fit, supports_distributed_fit
-from .._registry import MODEL_TYPES, estimator_class
+from .._distributed import derive_classes, spmd_fit
 
-__all__: list[str] = []
-
-for _name in sorted(MODEL_TYPES):
-    _base = estimator_class(_name)
-    if supports_distributed_fit(_base):
-        globals()[_base.__name__] = distributed_class(
-            _base,
-            __name__,
-            spmd_fit,
-            "each MPI rank reduces its rows in the core; the statistics are all-gathered",
-            keyword="comm",
-            doc="Every process calls it with its own rows, the same parameters and the same "
-            "columns; a process may hold no rows. ``comm``: the communicator (default "
-            "``MPI.COMM_WORLD``).",
-        )
-        __all__.append(_base.__name__)
-__all__.sort()
-del _name, _base
+__all__ = derive_classes(
+    globals(),
+    __name__,
+    spmd_fit,
+    "each MPI rank reduces its rows in the core; the statistics are all-gathered",
+    keyword="comm",
+    doc="Every process calls it with its own rows, the same parameters and the same "
+    "columns; a process may hold no rows. ``comm``: the communicator (default "
+    "``MPI.COMM_WORLD``).",
+)
