@@ -169,6 +169,8 @@ def main():
     )
     on = on_dask(args)
     lines = [
+        "## Distributed fits (skaccel.spmd, skaccel.dask)",
+        "",
         f"{args.rows:,}×{args.features} float64, 2 ranks / 2 workers on this machine's 2 "
         "cores (`python benchmarks/bench_distributed.py`): medians of "
         f"{args.repeats} fits; ratio = distributed / single process (≤ 1 is faster).",
