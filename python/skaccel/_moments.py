@@ -53,6 +53,28 @@ def empty_moments(n_features, n_targets=0):
     return m
 
 
+def shard_moments(estimator, X, n_threads, *, center=True, dtype=None):
+    """A distributed fit's shard (skaccel._distributed) of a validated X (zero rows
+    allowed): its moments, and the context every shard must agree on (``dtype``: the
+    fitted arrays' dtype, X's by default)."""
+    if X.shape[0] == 0:
+        statistics = empty_moments(X.shape[1])
+    else:
+        statistics = moments(X, n_threads, center=center)
+        if statistics is None:
+            raise_if_not_finite(estimator, X)
+            raise ValueError(
+                f"{type(estimator).__name__}: the moments of X are not finite (values too large)"
+            )
+        check_unscaled(estimator, statistics)
+    context = {
+        "dtype": np.dtype(dtype or X.dtype).name,
+        "n_features_in_": estimator.n_features_in_,
+        "feature_names_in_": getattr(estimator, "feature_names_in_", None),
+    }
+    return statistics, context
+
+
 def check_unscaled(estimator, m):
     """Running moments are merged across batches unscaled: a batch whose moments only
     exist scaled cannot join them."""

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval
 
 from .._dispatch import Namespace, log_core
 from .._moments import merge_column_moments
-from ._basic_statistics import _DEFINITIONS, _BasicStatisticsBase
+from ._basic_statistics import _DEFINITIONS, BasicStatistics, _BasicStatisticsBase
 
 
 class IncrementalBasicStatistics(_BasicStatisticsBase):
@@ -178,4 +178,16 @@ ndarray of shape (n_features,)
             self._reset_fitted_state()  # no half-fitted model
             raise
         self._set_statistics(merged, options, X.dtype, namespace)
+        return self
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    _shard_statistics = BasicStatistics._shard_statistics
+    _merge_statistics = BasicStatistics._merge_statistics
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        """The running state is the moments of all rows; the statistics follow."""
+        BasicStatistics._fit_from_statistics(self, statistics, context, namespace)
+        self._apply_fields(statistics)
+        self.batch_size_ = self.batch_size or 5 * statistics["_mean"].shape[0]
         return self

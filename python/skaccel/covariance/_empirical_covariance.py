@@ -8,8 +8,8 @@ from sklearn.covariance import EmpiricalCovariance as _SklearnEmpiricalCovarianc
 from sklearn.utils.validation import validate_data
 
 from .. import _core
-from .._dispatch import NOT_FINITE, Namespace, dispatch, n_threads, raise_if_not_finite
-from .._moments import check_unscaled, core_float_dtype, empty_moments, moments, unscaled
+from .._dispatch import NOT_FINITE, Namespace, dispatch, n_threads
+from .._moments import core_float_dtype, moments, shard_moments, unscaled
 from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
 
@@ -107,22 +107,9 @@ class EmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovariance):
         X = validate_data(self, namespace.host(X), ensure_all_finite=False, ensure_min_samples=0)
         input_dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
         X = X.astype(core_float_dtype(X.dtype), copy=False)
-        if X.shape[0] == 0:
-            statistics = empty_moments(X.shape[1])
-        else:
-            statistics = moments(X, n_threads(self.n_jobs), center=not self.assume_centered)
-            if statistics is None:
-                raise_if_not_finite(self, X)
-                raise ValueError(
-                    "EmpiricalCovariance: the moments of X are not finite (values too large)"
-                )
-            check_unscaled(self, statistics)
-        context = {
-            "dtype": input_dtype.name,
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": getattr(self, "feature_names_in_", None),
-        }
-        return statistics, context
+        return shard_moments(
+            self, X, n_threads(self.n_jobs), center=not self.assume_centered, dtype=input_dtype
+        )
 
     def _merge_statistics(self, a, b):
         return _core.merge_normal_equations(a, b, not self.assume_centered)

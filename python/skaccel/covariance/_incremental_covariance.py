@@ -9,9 +9,10 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
+from .. import _core
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, n_threads
-from .._moments import merge_moments
+from .._moments import merge_moments, shard_moments
 from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
 from ._empirical_covariance import ONE_SAMPLE_WARNING
@@ -138,6 +139,34 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
                 }
             )
         )
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    def _shard_statistics(self, X, y=None):
+        """This process's rows reduced to their moments (the running state's fields)."""
+        namespace = Namespace(X)
+        X = validate_data(
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+            ensure_min_samples=0,
+        )
+        return shard_moments(self, X, n_threads(self.n_jobs), center=not self.assume_centered)
+
+    def _merge_statistics(self, a, b):
+        return _core.merge_normal_equations(a, b, not self.assume_centered)
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        """The running state is the moments of all rows; the attributes follow."""
+        if statistics["n_samples_seen_"] == 0:
+            raise ValueError(f"{type(self).__name__}: no process holds any rows")
+        if statistics["n_samples_seen_"] == 1:
+            warn_user(ONE_SAMPLE_WARNING)
+        self._apply_fields(statistics)
+        self.batch_size_ = self.batch_size or 5 * statistics["_x_mean"].shape[0]
+        self._finalize(np.dtype(context["dtype"]), namespace)
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):

@@ -7,9 +7,10 @@ from sklearn.decomposition import IncrementalPCA as _SklearnIncrementalPCA
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import validate_data
 
+from .. import _core
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
-from .._moments import merge_moments
+from .._moments import merge_moments, shard_moments
 from ._base import CorePCAMixin
 from ._pca import flipped_components, spectrum_from_scatter
 
@@ -198,6 +199,47 @@ class IncrementalPCA(CorePCAMixin, _SklearnIncrementalPCA):
         self.n_components_ = n_components
         if derive:
             self._derive_components()
+
+    # --- the distributed fit's protocol (skaccel._distributed) ---------------------------
+
+    def _shard_statistics(self, X, y=None):
+        """This process's rows reduced to their centred moments (the running state)."""
+        namespace = Namespace(X)
+        X = validate_data(
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+            ensure_min_samples=0,
+        )
+        return shard_moments(self, X, n_threads(self.n_jobs))
+
+    def _merge_statistics(self, a, b):
+        return _core.merge_normal_equations(a, b, True)
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        """The running state is the moments of all rows; the components follow."""
+        n_samples, n_features = int(statistics["n_samples_seen_"]), context["n_features_in_"]
+        if self.n_components is None:
+            n_components = min(n_samples, n_features)
+        elif self.n_components > n_features:
+            raise ValueError(
+                f"n_components={self.n_components!r} invalid for n_features={n_features}, "
+                "need more rows than columns for IncrementalPCA processing"
+            )
+        elif self.n_components > n_samples:
+            raise ValueError(
+                f"n_components={self.n_components} must be less or equal to the number of "
+                f"samples {n_samples} of all processes"
+            )
+        else:
+            n_components = self.n_components
+        self._apply_fields(statistics)
+        self.n_components_ = n_components
+        self.batch_size_ = 5 * n_features if self.batch_size is None else self.batch_size
+        self._derive_components()
+        self._apply_fields(namespace.wrap_fields(self._public_fields()))
+        return self
 
     def _public_fields(self):
         """The fitted fields that follow the input's namespace (the running moments stay

@@ -20,7 +20,7 @@ from .._dispatch import (
     n_threads,
     raise_if_not_finite,
 )
-from .._moments import check_unscaled, empty_moments, moments, unscaled
+from .._moments import moments, shard_moments, unscaled
 from ._base import CorePCAMixin
 
 
@@ -215,20 +215,7 @@ class PCA(CorePCAMixin, _SklearnPCA):
             ensure_all_finite=False,
             ensure_min_samples=0,
         )
-        if Xv.shape[0] == 0:
-            statistics = empty_moments(Xv.shape[1])
-        else:
-            statistics = moments(Xv, n_threads(self.n_jobs))
-            if statistics is None:
-                raise_if_not_finite(self, Xv)
-                raise ValueError("PCA: the moments of X are not finite (values too large)")
-            check_unscaled(self, statistics)
-        context = {
-            "dtype": Xv.dtype.name,
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": getattr(self, "feature_names_in_", None),
-        }
-        return statistics, context
+        return shard_moments(self, Xv, n_threads(self.n_jobs))
 
     def _merge_statistics(self, a, b):
         return _core.merge_normal_equations(a, b, True)

@@ -8,6 +8,7 @@ equals the batch estimator on the concatenated data up to rounding.
 
 import numbers
 
+import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.linear_model._base import LinearModel
 from sklearn.utils._param_validation import Interval
@@ -58,15 +59,32 @@ class _IncrementalLinearModel(CoreLinearModelMixin, MultiOutputMixin, RegressorM
         )
         self._apply_fields(moments)
         if solve:
-            alpha, tol = self._solver_args()
-            solution = _core.solve_normal_equations(moments, centered, alpha, tol)
-            solution = {k: v.astype(p.X.dtype) for k, v in solution.items()}
-            # As scikit-learn-intelex's: one target (y 1-D or of one column) gives a 1-D
-            # coef_ and a scalar intercept_.
-            single = solution["coef_"].shape[0] == 1
-            self._apply_fields(
-                self._linear_fields(solution, namespace, ravel_coef=single, single_target=single)
-            )
+            self._solve_running(p.X.dtype, namespace)
+
+    def _solve_running(self, dtype, namespace):
+        """coef_ and intercept_ (in ``dtype``) from the running moments."""
+        alpha, tol = self._solver_args()
+        moments = {
+            k: self.__dict__[k]
+            for k in ("n_samples_seen_", "_weight_sum", "_x_mean", "_gram", "_y_mean", "_xty")
+        }
+        solution = _core.solve_normal_equations(moments, bool(self.fit_intercept), alpha, tol)
+        solution = {k: v.astype(dtype) for k, v in solution.items()}
+        # As scikit-learn-intelex's: one target (y 1-D or of one column) gives a 1-D
+        # coef_ and a scalar intercept_.
+        single = solution["coef_"].shape[0] == 1
+        self._apply_fields(
+            self._linear_fields(solution, namespace, ravel_coef=single, single_target=single)
+        )
+
+    def _fit_from_statistics(self, statistics, context, namespace):
+        """The distributed fit: the running moments are those of all rows."""
+        if statistics["n_samples_seen_"] == 0:
+            raise ValueError(f"{type(self).__name__}: no process holds any rows")
+        self._apply_fields(statistics)
+        self.batch_size_ = self.batch_size or 5 * statistics["_x_mean"].shape[0]
+        self._solve_running(np.dtype(context["dtype"]), namespace)
+        return self
 
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one batch of samples.
