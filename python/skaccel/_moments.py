@@ -75,6 +75,23 @@ def shard_moments(estimator, X, n_threads, *, center=True, dtype=None):
     return statistics, context
 
 
+def validated_shard_moments(estimator, X, *, center=True):
+    """:func:`shard_moments` of a raw X, validated as the moments estimators validate it
+    (float32/float64 kept, zero rows allowed, finiteness checked on the moments)."""
+    from sklearn.utils.validation import validate_data
+
+    from ._dispatch import Namespace, n_threads
+
+    X = validate_data(
+        estimator,
+        Namespace(X).host(X),
+        dtype=[np.float64, np.float32],
+        ensure_all_finite=False,
+        ensure_min_samples=0,
+    )
+    return shard_moments(estimator, X, n_threads(estimator.n_jobs), center=center)
+
+
 def check_unscaled(estimator, m):
     """Running moments are merged across batches unscaled: a batch whose moments only
     exist scaled cannot join them."""

@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 from .. import _core
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, n_threads
-from .._moments import merge_moments, shard_moments
+from .._moments import merge_moments, validated_shard_moments
 from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
 from ._empirical_covariance import ONE_SAMPLE_WARNING
@@ -144,15 +144,7 @@ class IncrementalEmpiricalCovariance(CoreEstimatorMixin, _SklearnEmpiricalCovari
 
     def _shard_statistics(self, X, y=None):
         """This process's rows reduced to their moments (the running state's fields)."""
-        namespace = Namespace(X)
-        X = validate_data(
-            self,
-            namespace.host(X),
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-            ensure_min_samples=0,
-        )
-        return shard_moments(self, X, n_threads(self.n_jobs), center=not self.assume_centered)
+        return validated_shard_moments(self, X, center=not self.assume_centered)
 
     def _merge_statistics(self, a, b):
         return _core.merge_normal_equations(a, b, not self.assume_centered)

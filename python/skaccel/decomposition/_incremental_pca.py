@@ -10,7 +10,7 @@ from sklearn.utils.validation import validate_data
 from .. import _core
 from .._config import resolve_device
 from .._dispatch import Namespace, log_core, n_threads, raise_if_not_finite
-from .._moments import merge_moments, shard_moments
+from .._moments import merge_moments, validated_shard_moments
 from ._base import CorePCAMixin
 from ._pca import flipped_components, spectrum_from_scatter
 
@@ -204,15 +204,7 @@ class IncrementalPCA(CorePCAMixin, _SklearnIncrementalPCA):
 
     def _shard_statistics(self, X, y=None):
         """This process's rows reduced to their centred moments (the running state)."""
-        namespace = Namespace(X)
-        X = validate_data(
-            self,
-            namespace.host(X),
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-            ensure_min_samples=0,
-        )
-        return shard_moments(self, X, n_threads(self.n_jobs))
+        return validated_shard_moments(self, X)
 
     def _merge_statistics(self, a, b):
         return _core.merge_normal_equations(a, b, True)

@@ -14,13 +14,12 @@ from sklearn.utils.validation import validate_data
 from .. import _core
 from .._dispatch import (
     NOT_FINITE,
-    Namespace,
     Unsupported,
     dispatch,
     n_threads,
     raise_if_not_finite,
 )
-from .._moments import moments, shard_moments, unscaled
+from .._moments import moments, unscaled, validated_shard_moments
 from ._base import CorePCAMixin
 
 
@@ -206,16 +205,7 @@ class PCA(CorePCAMixin, _SklearnPCA):
                 f"PCA: svd_solver={self.svd_solver!r} has no distributed fit; use 'auto', "
                 "'full' or 'covariance_eigh'"
             )
-        namespace = Namespace(X)
-        Xv = validate_data(
-            self,
-            namespace.host(X),
-            dtype=[np.float64, np.float32],
-            ensure_2d=True,
-            ensure_all_finite=False,
-            ensure_min_samples=0,
-        )
-        return shard_moments(self, Xv, n_threads(self.n_jobs))
+        return validated_shard_moments(self, X)
 
     def _merge_statistics(self, a, b):
         return _core.merge_normal_equations(a, b, True)
