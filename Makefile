@@ -38,7 +38,8 @@ system-deps: $(VENV)/.system-deps
 install: $(VENV)/.deps
 	$(PIP) install $(PIP_FLAGS) --no-build-isolation -e .
 
-$(CORE_BUILD)/build.ninja: $(VENV)/.deps $(VENV)/.system-deps CMakeLists.txt core/CMakeLists.txt
+$(CORE_BUILD)/build.ninja: $(VENV)/.deps $(VENV)/.system-deps CMakeLists.txt core/CMakeLists.txt \
+  pyproject.toml
 	$(VENV)/bin/cmake -S . -B $(CORE_BUILD) -G Ninja -DSKACCEL_BUILD_TESTS=ON \
 	  -DPython_EXECUTABLE=$(abspath $(PY)) -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja)
 

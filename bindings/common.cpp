@@ -157,7 +157,18 @@ model::State to_state(const model::ModelType* type, nb::handle fields, nb::handl
   if (type) {
     for (const auto& decl : type->fields) {
       PyObject* v = PyDict_GetItemString(f.ptr(), decl.name.c_str());
-      if (v) state.set_field(decl.name, to_value(v, decl.name, keep));
+      if (!v) continue;
+      if (decl.dtype == model::DType::label && nb::hasattr(v, "shape")) {
+        // Labels (classes_) of any dtype: inference maps to class indices and never reads
+        // them, so the state holds their shape only.
+        Value labels;
+        labels.kind = Value::Kind::string_array;
+        for (nb::handle d : nb::handle(v).attr("shape"))
+          labels.shape.push_back(nb::cast<std::int64_t>(d));
+        state.set_field(decl.name, std::move(labels));
+        continue;
+      }
+      state.set_field(decl.name, to_value(v, decl.name, keep));
     }
   } else {
     for (auto [k, v] : f) {

@@ -29,6 +29,8 @@ const char* dtype_name(model::DType d) {
       return "float64";
     case model::DType::integer:
       return "integer";
+    case model::DType::label:
+      return "label";
     case model::DType::string:
       return "string";
   }

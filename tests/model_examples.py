@@ -35,6 +35,9 @@ class Example:
     model_type: str
     name: str
     make: Callable[[], tuple[Any, np.ndarray]]  # (fitted estimator, X for its methods)
+    # The fit runs scikit-learn's code by design (e.g. LogisticRegression's liblinear): the
+    # state is one the core's methods must read, but refits are not the core's.
+    sklearn_fit: bool = False
 
     @property
     def case(self) -> str:
@@ -74,6 +77,34 @@ def spectrum(n=200, p=8, seed=7):
     rotation, _ = np.linalg.qr(r.standard_normal((p, p)))
     Z = r.standard_normal((n, p)) * np.geomspace(10.0, 0.1, p)
     return Z @ rotation.T + r.uniform(-5.0, 5.0, p)
+
+
+def content(a):
+    """What bit-identical outputs share: the bytes, or for object arrays (str labels of
+    classes_ of object dtype) the values -- their bytes are pointers."""
+    a = np.asarray(a)
+    return a.tolist() if a.dtype == object else a.tobytes()
+
+
+def is_labels(a):
+    """Whether an output holds str labels (predict of str classes_): NumPy whatever the
+    input's namespace, as classes_ is."""
+    return isinstance(a, np.ndarray) and a.dtype.kind in "OU"
+
+
+def fit_target(model, X):
+    """y for refitting an example's estimator on X: as many linear targets as the model
+    has, or for a classifier as many classes as it has (its own labels), cut from a linear
+    score at its quantiles."""
+    coefs = np.arange(1.0, X.shape[1] + 1.0)
+    if hasattr(model, "classes_"):
+        score = np.asarray(X, dtype=np.float64) @ coefs
+        k = len(model.classes_)
+        codes = np.searchsorted(np.quantile(score, np.linspace(0, 1, k + 1)[1:-1]), score)
+        return np.asarray(model.classes_)[codes]
+    if model.coef_.ndim == 2:
+        coefs = np.stack([coefs * (k + 1) for k in range(model.coef_.shape[0])], axis=1)
+    return np.asarray(X @ coefs, dtype=X.dtype)
 
 
 # Last: the family files import the helpers above from this (partly initialised) module.

@@ -57,6 +57,8 @@ TOLERANCE = {np.dtype(np.float32): 2e-5, np.dtype(np.float64): 1e-10}
 
 
 def assert_close(got, expected):
+    if got.dtype == object:  # str labels of object classes_: recorded as NumPy's <U
+        got = got.astype(str)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     if expected.dtype.kind != "f":
         np.testing.assert_array_equal(got, expected)

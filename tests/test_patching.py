@@ -23,6 +23,7 @@ def test_patch_and_unpatch():
         assert Ridge is skaccel.linear_model.Ridge
         assert skaccel.sklearn_is_patched(return_map=True) == {
             "LinearRegression": True,
+            "LogisticRegression": True,
             "Ridge": True,
             "PCA": True,
             "IncrementalPCA": True,

@@ -460,15 +460,12 @@ NpyArray read_npy(const std::string& path) {
   return a;
 }
 
-std::string npy_bytes(ElementType dtype, const std::vector<std::int64_t>& shape, const void* data) {
-  std::uint64_t count = 1;
-  for (const auto d : shape) {
-    if (d < 0) throw InvalidArgument("npy_bytes: negative dimension");
-    count *= static_cast<std::uint64_t>(d);
-  }
-  const std::uint64_t nbytes = count * element_size(dtype);
-  std::string dict = std::string("{'descr': '") + npy_descr(dtype) +
-                     "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
+namespace {
+
+// The .npy prefix and header of an array of `descr` and `shape`, padded to 64 bytes.
+std::string npy_header(const std::string& descr, const std::vector<std::int64_t>& shape) {
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
   int major = 1;
   std::size_t prefix = 10;
   if (dict.size() + 1 + prefix > 65535) {
@@ -483,8 +480,76 @@ std::string npy_bytes(ElementType dtype, const std::vector<std::int64_t>& shape,
   out += '\0';
   for (std::size_t i = 0; i < prefix - 8; ++i)
     out += static_cast<char>((dict.size() >> (8 * i)) & 0xFF);
-  out += dict;
+  return out + dict;
+}
+
+// The code points of UTF-8 text; InvalidArgument for malformed text.
+std::vector<std::uint32_t> code_points(const std::string& text) {
+  std::vector<std::uint32_t> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const int extra = c < 0x80           ? 0
+                      : (c >> 5) == 0x6  ? 1
+                      : (c >> 4) == 0xE  ? 2
+                      : (c >> 3) == 0x1E ? 3
+                                         : -1;
+    if (extra < 0 || i + static_cast<std::size_t>(extra) >= text.size())
+      throw InvalidArgument("a label is not valid UTF-8");
+    std::uint32_t v = extra == 0 ? c : c & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d >> 6) != 0x2) throw InvalidArgument("a label is not valid UTF-8");
+      v = (v << 6) | (d & 0x3F);
+    }
+    out.push_back(v);
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string npy_bytes(ElementType dtype, const std::vector<std::int64_t>& shape, const void* data) {
+  std::uint64_t count = 1;
+  for (const auto d : shape) {
+    if (d < 0) throw InvalidArgument("npy_bytes: negative dimension");
+    count *= static_cast<std::uint64_t>(d);
+  }
+  const std::uint64_t nbytes = count * element_size(dtype);
+  std::string out = npy_header(npy_descr(dtype), shape);
   if (nbytes) out.append(static_cast<const char*>(data), static_cast<std::size_t>(nbytes));
+  return out;
+}
+
+std::string npy_string_bytes(const std::vector<std::string>& values) {
+  std::vector<std::vector<std::uint32_t>> points;
+  std::size_t width = 1;  // NumPy's narrowest str dtype is <U1
+  for (const auto& v : values) {
+    points.push_back(code_points(v));
+    width = std::max(width, points.back().size());
+  }
+  std::string out =
+      npy_header("<U" + std::to_string(width), {static_cast<std::int64_t>(values.size())});
+  for (const auto& p : points)
+    for (std::size_t k = 0; k < width; ++k) {
+      const std::uint32_t v = k < p.size() ? p[k] : 0;
+      for (int b = 0; b < 4; ++b) out += static_cast<char>((v >> (8 * b)) & 0xFF);
+    }
+  return out;
+}
+
+std::string csv_string_text(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) {
+    if (v.find_first_of(",\"\r\n") == std::string::npos && !v.empty()) {
+      out += v;
+    } else {  // RFC 4180 quoting (an empty label is quoted so the line is not blank)
+      out += '"';
+      for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+      out += '"';
+    }
+    out += '\n';
+  }
   return out;
 }
 
@@ -652,6 +717,8 @@ template void write_csv<float>(const std::string&, const float*, std::int64_t, s
 template void write_csv<double>(const std::string&, const double*, std::int64_t, std::int64_t);
 template std::string csv_text<std::int64_t>(const std::int64_t*, std::int64_t, std::int64_t);
 template void write_csv<std::int64_t>(const std::string&, const std::int64_t*, std::int64_t,
+                                      std::int64_t);
+template void write_csv<std::int32_t>(const std::string&, const std::int32_t*, std::int64_t,
                                       std::int64_t);
 
 }  // namespace skaccel::tools

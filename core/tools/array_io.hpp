@@ -70,6 +70,10 @@ NpyArray read_npy(const std::string& path);
 
 // The .npy file for a C-order array (format 1.0, header padded to 64 bytes).
 std::string npy_bytes(ElementType dtype, const std::vector<std::int64_t>& shape, const void* data);
+// A 1-D .npy array of str (NumPy's '<U' dtype, UTF-32 of the UTF-8 `values`), and the
+// same values as CSV lines (RFC 4180 quoting where needed).
+std::string npy_string_bytes(const std::vector<std::string>& values);
+std::string csv_string_text(const std::vector<std::string>& values);
 void write_npy(const std::string& path, ElementType dtype, const std::vector<std::int64_t>& shape,
                const void* data);
 

@@ -174,6 +174,54 @@ void write_output(const std::string& path, const skaccel::model::OutputBuffer& b
   }
 }
 
+template <class L>
+void write_label_values(const std::string& path, const std::vector<std::int64_t>& index,
+                        const L* labels, skaccel::tools::ElementType type) {
+  namespace t = skaccel::tools;
+  std::vector<L> values(index.size());
+  for (std::size_t i = 0; i < index.size(); ++i) values[i] = labels[index[i]];
+  if (t::extension(path) == ".npy")
+    t::write_npy(path, type, {static_cast<std::int64_t>(values.size())}, values.data());
+  else
+    t::write_csv(path, values.data(), static_cast<std::int64_t>(values.size()), 1);
+}
+
+// An output of class indices written as the labels of field `field` (classes_): a 1-D
+// array of the labels' dtype (int32, int64, float32, float64 or str), as Python's
+// predict returns it.
+void write_labels(const std::string& path, const skaccel::model::OutputBuffer& b,
+                  const skaccel::model::State& state, const std::string& field) {
+  namespace t = skaccel::tools;
+  using skaccel::model::ScalarType;
+  const skaccel::model::Value* v = state.field(field);
+  if (!v) error("the model has no '" + field + "' to label its predictions");
+  const auto* idx = reinterpret_cast<const std::int64_t*>(b.bytes.data());
+  std::vector<std::int64_t> index(idx, idx + b.rows);
+  const std::int64_t n_labels = v->kind == skaccel::model::Value::Kind::tensor
+                                    ? v->tensor.size()
+                                    : static_cast<std::int64_t>(v->strings.size());
+  for (auto i : index)
+    if (i < 0 || i >= n_labels) error("a class index outside '" + field + "'");
+  if (v->kind == skaccel::model::Value::Kind::string_array) {
+    std::vector<std::string> labels;
+    for (auto i : index) labels.push_back(v->strings[static_cast<std::size_t>(i)]);
+    t::write_file(path, t::extension(path) == ".npy" ? t::npy_string_bytes(labels)
+                                                     : t::csv_string_text(labels));
+    return;
+  }
+  const skaccel::model::Tensor& tensor = v->tensor;
+  switch (tensor.dtype) {
+    case ScalarType::float32:
+      return write_label_values(path, index, tensor.as<float>(), t::ElementType::float32);
+    case ScalarType::float64:
+      return write_label_values(path, index, tensor.as<double>(), t::ElementType::float64);
+    case ScalarType::int32:
+      return write_label_values(path, index, tensor.as<std::int32_t>(), t::ElementType::int32);
+    case ScalarType::int64:
+      return write_label_values(path, index, tensor.as<std::int64_t>(), t::ElementType::int64);
+  }
+}
+
 template <class T>
 void run_file(const skaccel::model_file::Model& model, const skaccel::model::Method& method,
               const Options& o) {
@@ -214,7 +262,9 @@ void run_file(const skaccel::model_file::Model& model, const skaccel::model::Met
   const auto outputs = model.run(method.name, skaccel::model::AnyMatrix::of(X), threads);
   const bool flat = method.one_dimensional(model.state());
   for (std::size_t k = 0; k < outputs.size(); ++k) {
-    if (outputs[k].dtype == skaccel::model::ScalarType::int64)
+    if (!method.outputs[k].labels.empty())
+      write_labels(o.outputs[k], outputs[k], model.state(), method.outputs[k].labels);
+    else if (outputs[k].dtype == skaccel::model::ScalarType::int64)
       write_output<std::int64_t>(o.outputs[k], outputs[k], flat);
     else
       write_output<T>(o.outputs[k], outputs[k], flat);

@@ -10,6 +10,7 @@ import os
 import weakref
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
@@ -62,6 +63,29 @@ def _json_param(name, value):
     )
 
 
+def _string_labels(name, key, array):
+    """A 1-D array of str labels as the header stores it (format 1.1): its NumPy dtype
+    ("object" or "<Un") and its values, so that load gives back the same array."""
+    if array.dtype.kind == "S":
+        raise ValueError(f"cannot save {name}.{key} of dtype {array.dtype} (bytes) in a model file")
+    values = array.reshape(-1).tolist()
+    if array.ndim != 1 or not all(isinstance(v, str) for v in values):
+        raise ValueError(
+            f"cannot save {name}.{key} in a model file: its labels must be numbers or str "
+            "(pickle it)"
+        )
+    dtype = "object" if array.dtype.kind == "O" else f"<U{max(1, array.dtype.itemsize // 4)}"
+    return {"dtype": dtype, "values": values}
+
+
+def _labels_from_json(value):
+    """The array _string_labels stored (the core validated its shape and strings)."""
+    dtype = value["dtype"]
+    if dtype != "object" and not (dtype.startswith("<U") and dtype[2:].isdigit()):
+        raise CorruptModelError(f"labels of an unknown dtype {dtype!r}")
+    return np.array(value["values"], dtype=object if dtype == "object" else np.dtype(dtype))
+
+
 def save(model, path, *, durable=False):
     """Save a fitted skaccel estimator to a model file.
 
@@ -110,6 +134,13 @@ def save(model, path, *, durable=False):
         value = model.__dict__[key]
         if key == "feature_names_in_":
             feature_names = [str(v) for v in value]
+        elif field.dtype == "label" and _is_array(value) and _host_array(value).dtype.kind in "OUS":
+            attributes[key] = _string_labels(type(model).__name__, key, _host_array(value))
+        elif sp.issparse(value):
+            raise ValueError(
+                f"cannot save {type(model).__name__}.{key}: it is a sparse matrix "
+                "(sparsify()); call densify() first, or pickle the model"
+            )
         elif isinstance(value, np.integer):
             # An integer scalar (e.g. PCA's n_components_ from np.searchsorted) is an
             # integer attribute, as the pickle validator sees it; not a 0-d tensor.
@@ -267,7 +298,7 @@ def load(path, mmap=False, verify=True, cls=None):
     declared = MODEL_TYPES[name].field_names
     for key, value in header.get("attributes", {}).items():
         if key in declared:
-            setattr(model, key, value)
+            setattr(model, key, _labels_from_json(value) if isinstance(value, dict) else value)
     for key, array in arrays.items():
         setattr(model, key, array[()] if array.ndim == 0 else array)
     if header.get("feature_names") is not None:

@@ -11,6 +11,7 @@ import platform
 import re
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 
 from . import _core
@@ -179,6 +180,10 @@ def describe_field(value):
         return "other", "", [], 0
     if isinstance(value, int | np.integer):
         return "integer", "", [], int(value) if -(2**63) <= int(value) < 2**63 else -1
+    if sp.issparse(value):
+        # A sparsified coef_ (LinearClassifierMixin.sparsify): validated by its shape and
+        # dtype; inference and model files refuse it (scikit-learn's code computes).
+        return "tensor", _numpy_dtype_name(value.dtype), list(value.shape), 0
     if isinstance(value, np.ndarray | np.generic):
         if value.dtype.kind in "OUS":
             return "string_array", "", list(value.shape), 0

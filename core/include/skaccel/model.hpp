@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "skaccel/errors.hpp"
@@ -29,6 +30,7 @@ enum class DType {
   float64,   // always float64 whatever the model's dtype (accumulated moments, covariance_)
   integer,   // int64 (scalars may be Python ints)
   string,    // a str scalar, or an array of str
+  label,     // class labels: an array of str or of numbers of any dtype (classes_)
 };
 
 struct Field {
@@ -73,6 +75,9 @@ struct Value {
   std::string string;
   Tensor tensor;                    // Kind::tensor
   std::vector<std::int64_t> shape;  // Kind::string_array
+  // Kind::string_array: the strings, C order, where the state holds them (model files;
+  // the states Python builds for one call carry the shape only).
+  std::vector<std::string> strings;
 
   static Value of_tensor(Tensor t);
   static Value of_integer(std::int64_t v);
@@ -161,8 +166,13 @@ enum class OutputType {
 };
 
 struct Output {
+  Output(std::string name_, OutputType type_ = OutputType::floating, std::string labels_ = {})
+      : name(std::move(name_)), type(type_), labels(std::move(labels_)) {}
   std::string name;  // "y", "X_new", "labels"
   OutputType type = OutputType::floating;
+  // For an int64 output of indices into a field of labels (classes_): that field's name.
+  // Writers of results outside Python (skaccel-predict) give the labels themselves.
+  std::string labels;
 };
 
 // One inference function of a model type.

@@ -1,4 +1,8 @@
 // The linear model types: their fitted fields and their C++ predict.
+#include <algorithm>
+#include <cmath>
+
+#include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
 #include "skaccel/model.hpp"
 
@@ -81,6 +85,127 @@ model::Method predict_method() {
   return m;
 }
 
+// --- the logistic classifier: decision_function, predict_proba, predict ---------------
+
+// Rows of coef_ (1 for a binary model) and number of classes, checked to be a state the
+// classifier's methods read (StateError otherwise: Python then runs scikit-learn's code).
+struct ClassifierShape {
+  std::int64_t coef_rows, n_classes;
+};
+
+ClassifierShape classifier_shape(const State& s) {
+  const auto& shape = s.tensor("coef_").shape;
+  const std::int64_t rows = shape.size() == 1 ? 1 : shape[0];
+  const model::Value* c = s.field("classes_");
+  if (!c) throw StateError("the classifier has no classes_");
+  const std::int64_t classes = c->kind == model::Value::Kind::tensor ? c->tensor.size()
+                               : c->shape.empty()                    ? 0
+                                                                     : c->shape[0];
+  if (!((rows == 1 && classes == 2) || (rows == classes && classes >= 3)))
+    throw StateError("coef_ has " + std::to_string(rows) + " rows for " + std::to_string(classes) +
+                     " classes (expected 1 for 2 classes, one per class otherwise)");
+  return {rows, classes};
+}
+
+// The decision function into scores (n × coef_rows, C order).
+template <class T>
+std::vector<T> scores_of(const State& s, const model::AnyMatrix& X, int n_threads) {
+  const std::int64_t rows = classifier_shape(s).coef_rows;
+  std::vector<T> scores(static_cast<std::size_t>(std::max<std::int64_t>(X.rows * rows, 1)));
+  predict_rows<T>(s, X, model::AnyMatrix::of(MatrixView<T>::row_major(scores.data(), X.rows, rows)),
+                  n_threads);
+  return scores;
+}
+
+// scikit-learn's predict_proba of a logistic model: [1 − expit(d), expit(d)] for binary
+// models, the softmax of the scores (shifted by their maximum) otherwise; in T.
+template <class T>
+void probabilities(const State& s, const model::AnyMatrix& X, const model::AnyMatrix& out,
+                   int n_threads) {
+  const ClassifierShape c = classifier_shape(s);
+  const std::vector<T> d = scores_of<T>(s, X, n_threads);
+  MatrixView<T> P = out.view<T>();
+  for (std::int64_t i = 0; i < X.rows; ++i) {
+    if (c.coef_rows == 1) {
+      const T p = T(1) / (T(1) + std::exp(-d[i]));
+      P(i, 0) = T(1) - p;
+      P(i, 1) = p;
+      continue;
+    }
+    const T* z = d.data() + i * c.n_classes;
+    T max_value = z[0];
+    for (std::int64_t k = 1; k < c.n_classes; ++k) max_value = std::max(max_value, z[k]);
+    T sum = 0;
+    for (std::int64_t k = 0; k < c.n_classes; ++k) {
+      P(i, k) = std::exp(z[k] - max_value);
+      sum += P(i, k);
+    }
+    for (std::int64_t k = 0; k < c.n_classes; ++k) P(i, k) /= sum;
+  }
+}
+
+// Class indices as scikit-learn's LinearClassifierMixin.predict picks them: score > 0 for
+// binary models, the first maximum (the first NaN, as NumPy's argmax) otherwise.
+template <class T>
+void class_indices(const State& s, const model::AnyMatrix& X, const model::AnyMatrix& out,
+                   int n_threads) {
+  const ClassifierShape c = classifier_shape(s);
+  const std::vector<T> d = scores_of<T>(s, X, n_threads);
+  MatrixView<std::int64_t> labels = out.view<std::int64_t>();
+  for (std::int64_t i = 0; i < X.rows; ++i) {
+    if (c.coef_rows == 1) {
+      labels(i, 0) = d[i] > 0 ? 1 : 0;
+      continue;
+    }
+    const T* z = d.data() + i * c.n_classes;
+    std::int64_t best = 0;
+    for (std::int64_t k = 0; k < c.n_classes && !std::isnan(z[best]); ++k)
+      if (std::isnan(z[k]) || z[k] > z[best]) best = k;
+    labels(i, 0) = best;
+  }
+}
+
+template <void (*F32)(const State&, const model::AnyMatrix&, const model::AnyMatrix&, int),
+          void (*F64)(const State&, const model::AnyMatrix&, const model::AnyMatrix&, int)>
+void by_dtype(const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
+              int n_threads) {
+  if (X.dtype == model::ScalarType::float32)
+    F32(s, X, out[0], n_threads);
+  else
+    F64(s, X, out[0], n_threads);
+}
+
+std::vector<model::Method> classifier_methods() {
+  model::Method decision;
+  decision.name = "decision_function";
+  decision.doc = "Confidence scores X · coef_ᵀ + intercept_ (1-D for binary models)";
+  decision.outputs = {{"scores", model::OutputType::floating}};
+  decision.columns = [](const State& s) { return classifier_shape(s).coef_rows; };
+  decision.one_dimensional = [](const State& s) { return classifier_shape(s).coef_rows == 1; };
+  decision.run = [](const State& s, const model::AnyMatrix& X,
+                    const std::vector<model::AnyMatrix>& out, int n_threads) {
+    classifier_shape(s);
+    predict_method().run(s, X, out, n_threads);
+  };
+
+  model::Method proba;
+  proba.name = "predict_proba";
+  proba.doc = "Class probabilities (expit of the score, or softmax of the scores)";
+  proba.outputs = {{"probabilities", model::OutputType::floating}};
+  proba.columns = [](const State& s) { return classifier_shape(s).n_classes; };
+  proba.one_dimensional = [](const State&) { return false; };
+  proba.run = by_dtype<probabilities<float>, probabilities<double>>;
+
+  model::Method predict;
+  predict.name = "predict";
+  predict.doc = "Class labels (classes_) of the highest score";
+  predict.outputs = {{"labels", model::OutputType::int64, "classes_"}};
+  predict.columns = [](const State&) -> std::int64_t { return 1; };
+  predict.one_dimensional = [](const State&) { return true; };
+  predict.run = by_dtype<class_indices<float>, class_indices<double>>;
+  return {predict, proba, decision};
+}
+
 ModelType linear_type(const char* name, const char* doc, std::vector<Field> extra) {
   return {name, "linear_model", doc, model::concat(linear_fields(), extra), {predict_method()}};
 }
@@ -111,6 +236,23 @@ SKACCEL_REGISTER_MODEL_TYPE(IncrementalLinearRegression) {
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalRidge) {
   return linear_type("IncrementalRidge", "Ridge regression fitted batch by batch",
                      linear_moments());
+}
+
+}  // namespace skaccel::linear_model
+
+namespace skaccel::linear_model {
+
+// classes_ may be strings or numbers; intercept_ is 0.0 (a float) for scikit-learn's
+// liblinear fits without intercept; n_iter_ is (1,) as scikit-learn sets it.
+SKACCEL_REGISTER_MODEL_TYPE(LogisticRegression) {
+  return {"LogisticRegression", "linear_model", "Logistic regression (binomial or multinomial)",
+          model::concat(
+              {field("coef_", F, {"n_coef_rows", "n_features"}, "Coefficients of the features"),
+               field("intercept_", F, {"n_coef_rows?"}, "Intercepts (0.0 without intercept)"),
+               field("classes_", DType::label, {"n_classes"}, "Class labels"),
+               field("n_iter_", I, {"n_fits"}, "Iterations of the solver")},
+              model::input_fields()),
+          classifier_methods()};
 }
 
 }  // namespace skaccel::linear_model

@@ -115,6 +115,13 @@ void validate_state(const ModelType& s, const std::vector<FieldValue>& values,
           check_shape(s, f, v.shape, dims);
         }
         break;
+      case DType::label:
+        // Any numeric dtype in a pickle (bool, uint8 labels); model files hold the four
+        // tensor dtypes and strings.
+        if (v.kind != Kind::string_array && v.kind != Kind::tensor)
+          fail(s, "attribute '" + f.name + "' must be an array of labels");
+        check_shape(s, f, v.shape, dims);
+        break;
       case DType::integer:
         if (f.shape.empty()) break;  // checked above
         if (v.kind != Kind::tensor || (v.dtype != "int32" && v.dtype != "int64"))

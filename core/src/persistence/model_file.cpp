@@ -78,6 +78,21 @@ Tensor parse_tensor(const Json& e) {
   return t;
 }
 
+// A 1-D array of strings other than the feature names (format 1.1): the attribute
+// {"dtype": "<NumPy dtype, e.g. object or <U5>", "values": [str, ...]}. Its values, or
+// nullptr when `v` is not one.
+const Json* string_array_values(const Json& v) {
+  if (v.type != Json::Type::object) return nullptr;
+  const Json* dtype = v.find("dtype");
+  const Json* values = v.find("values");
+  if (!dtype || dtype->type != Json::Type::string || !values || values->type != Json::Type::array ||
+      v.object.size() != 2)
+    return nullptr;
+  for (const Json& e : values->array)
+    if (e.type != Json::Type::string) return nullptr;
+  return values;
+}
+
 model::FieldValue attribute_value(const std::string& name, const Json& v) {
   using Kind = model::FieldValue::Kind;
   model::FieldValue f;
@@ -97,6 +112,13 @@ model::FieldValue attribute_value(const std::string& name, const Json& v) {
         f.kind = Kind::floating;
       }
       break;
+    case Json::Type::object:
+      if (const Json* values = string_array_values(v)) {
+        f.kind = Kind::string_array;
+        f.shape = {static_cast<std::int64_t>(values->array.size())};
+        break;
+      }
+      [[fallthrough]];
     default:
       f.kind = Kind::other;
       f.type_name = "JSON container or boolean";
@@ -124,6 +146,15 @@ bool json_value(const Json& j, model::Value* out) {
     case Json::Type::string:
       *out = Value::of_string(j.string);
       return true;
+    case Json::Type::object:
+      if (const Json* values = string_array_values(j)) {
+        *out = Value();
+        out->kind = Value::Kind::string_array;
+        out->shape = {static_cast<std::int64_t>(values->array.size())};
+        for (const Json& e : values->array) out->strings.push_back(e.string);
+        return true;
+      }
+      return false;
     default:
       return false;
   }
@@ -327,6 +358,7 @@ void Model::load(std::shared_ptr<const std::uint8_t> storage, std::uint64_t size
     model::Value value;
     value.kind = model::Value::Kind::string_array;
     value.shape = {static_cast<std::int64_t>(names->array.size())};
+    for (const Json& n : names->array) value.strings.push_back(n.string);
     state_->set_field("feature_names_in_", std::move(value));
   }
   if (const Json* params = header_.json.find("params");

@@ -2,6 +2,13 @@
 
 from ._base import LinearRegression
 from ._incremental import IncrementalLinearRegression, IncrementalRidge
+from ._logistic import LogisticRegression
 from ._ridge import Ridge
 
-__all__ = ["IncrementalLinearRegression", "IncrementalRidge", "LinearRegression", "Ridge"]
+__all__ = [
+    "IncrementalLinearRegression",
+    "IncrementalRidge",
+    "LinearRegression",
+    "LogisticRegression",
+    "Ridge",
+]

@@ -60,7 +60,10 @@ def main(root):
             results = result if isinstance(result, tuple) else (result,)
             files = method_files(case, method)
             for file, value in zip(files.values(), results, strict=True):
-                np.save(out / file, value)
+                value = np.asarray(value)
+                if value.dtype == object:  # str labels: stored as NumPy's <U (no pickle)
+                    value = value.astype(str)
+                np.save(out / file, value, allow_pickle=False)
             entry["methods"][method.name] = files
         manifest["cases"].append(entry)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
