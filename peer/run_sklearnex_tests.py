@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 MODULES = (
     "sklearnex/linear_model/tests/test_linear.py",
     "sklearnex/linear_model/tests/test_ridge.py",
+    "sklearnex/linear_model/tests/test_logreg.py",
     "sklearnex/linear_model/tests/test_incremental_linear.py",
     "sklearnex/linear_model/tests/test_incremental_ridge.py",
     "sklearnex/decomposition/tests/test_pca.py",

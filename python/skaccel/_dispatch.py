@@ -250,6 +250,15 @@ def dispatch(
     finiteness check reads (default: ``prepared`` itself when it is an array, else its
     ``X`` attribute or first item).
     """
+    if method in ("fit", "partial_fit"):
+        from .base import fitting
+
+        with fitting(estimator):
+            return _dispatch(estimator, method, X, prepare, compute, fallback, input_of)
+    return _dispatch(estimator, method, X, prepare, compute, fallback, input_of)
+
+
+def _dispatch(estimator, method, X, prepare, compute, fallback, input_of):
     if input_of is None:
         input_of = _validated_input
     resolve_device(type(estimator).__name__)

@@ -23,9 +23,11 @@ model file's contents, C++ inference -- follows from the declaration.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import numbers
+import weakref
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -84,6 +86,34 @@ def _add_n_jobs(cls):
         )
 
 
+# Estimators whose fit or partial_fit is running (dispatch adds and removes them).
+_FITTING: weakref.WeakSet = weakref.WeakSet()
+_PARTIAL_KEY = "_skaccel_partial_fit_state"
+
+
+@contextlib.contextmanager
+def fitting(estimator):
+    """Mark ``estimator`` as being fitted while the block runs (copies then carry a
+    partial state legitimately)."""
+    try:
+        added = estimator not in _FITTING
+        _FITTING.add(estimator)
+    except TypeError:  # a user's subclass that defines __eq__ without __hash__
+        added = False
+    try:
+        yield
+    finally:
+        if added:
+            _FITTING.discard(estimator)
+
+
+def _is_fitting(estimator) -> bool:
+    try:
+        return estimator in _FITTING
+    except TypeError:
+        return False
+
+
 class CoreEstimatorMixin:
     """Declared state, pickling with a version record, efficiency parameters and C++
     inference for a skaccel estimator. Must precede the scikit-learn class in the bases."""
@@ -140,6 +170,10 @@ class CoreEstimatorMixin:
         state = self.__dict__.copy()
         state.pop("_sklearn_version", None)
         state[RECORD_KEY] = version_record()
+        if _is_fitting(self):
+            # A copy taken while fit runs (scikit-learn's callbacks snapshot the estimator
+            # mid-fit): its fitted state is partial by nature, not damaged.
+            state[_PARTIAL_KEY] = True
         return state
 
     def __setstate__(self, state):
@@ -149,7 +183,8 @@ class CoreEstimatorMixin:
         state = dict(state)
         record = state.pop(RECORD_KEY, None)
         check_record(record, name)
-        validate_fitted_state(self._model_type, state)
+        if not state.pop(_PARTIAL_KEY, False):
+            validate_fitted_state(self._model_type, state)
         n_jobs = state.get("n_jobs")
         if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
             # Every later predict would fail on it: refused here, with the model's name.

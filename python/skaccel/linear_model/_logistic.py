@@ -307,8 +307,18 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
             X,
             prepare=functools.partial(self._fit_input, X=X, y=y, sample_weight=sample_weight),
             compute=self._fit_core,
-            fallback=functools.partial(super().fit, X, y, sample_weight=sample_weight),
+            fallback=functools.partial(self._sklearn_fit, X, y, sample_weight),
         )
+
+    def _sklearn_fit(self, X, y, sample_weight):
+        """scikit-learn's fit, without its FutureWarning that n_jobs has no effect: here
+        n_jobs is the core's thread count (as in scikit-learn-intelex)."""
+        n_jobs = self.n_jobs
+        self.n_jobs = None
+        try:
+            return super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            self.n_jobs = n_jobs
 
     # --- fit ------------------------------------------------------------------------------
 
@@ -350,13 +360,7 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
         return self.C
 
     def _fit_input(self, namespace: Namespace, X, y, sample_weight):
-        C = self._resolve_penalty()
-        if self.n_jobs is not None:
-            warn_user(
-                "'n_jobs' has no effect since 1.8 and will be removed in 1.10. You provided "
-                f"'n_jobs={self.n_jobs}', please leave it unspecified.",
-                FutureWarning,
-            )
+        C = self._resolve_penalty()  # n_jobs sets the core's threads: no FutureWarning
         warm = self._warm_start_coef()
         self._reset_fitted_state()  # after reading the warm start, before validate_data sets
         y_in = y
