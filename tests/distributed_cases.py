@@ -21,6 +21,39 @@ def weighted(cls):
     return "sample_weight" in inspect.signature(base_of(cls).fit).parameters
 
 
+def params(cls):
+    """Parameters for comparing a distributed fit with the single-process one: an
+    iterative fit (an optimizer) is compared at a tight tolerance, where both reach the
+    same optimum (at the default tolerance the rounding of the sums' order changes the
+    iterates, within the solver's tolerance)."""
+    from skaccel._distributed import iterates
+
+    return {"tol": 1e-12, "max_iter": 10_000} if iterates(base_of(cls)) else {}
+
+
+def rtol(cls, dtype):
+    """The relative tolerance of that comparison."""
+    from skaccel._distributed import iterates
+
+    if iterates(base_of(cls)):
+        # float32: the objective itself is exact to ~1e-7 only, and where L-BFGS stops
+        # on it depends on the sums' rounding: coefficients agree to ~1e-3 absolute.
+        return 1e-5 if dtype == np.float64 else 1e-2
+    return 1e-9 if dtype == np.float64 else 2e-4
+
+
+def target(cls, y):
+    """y for fitting ``cls``: the linear target, or for a classifier three classes cut
+    from it (plus noise) at its terciles (the labels of the whole data, so shards agree)."""
+    from sklearn.base import ClassifierMixin
+
+    if not issubclass(base_of(cls), ClassifierMixin):
+        return y
+    # Noise of half y's spread: overlapping classes, a well-conditioned optimum.
+    noisy = y + np.random.default_rng(1).normal(scale=0.5 * np.std(y), size=y.shape)
+    return np.digitize(noisy, np.quantile(noisy, [1 / 3, 2 / 3]))
+
+
 def data(dtype, n=600, p=5, seed=0):
     """X with columns of different means and spreads, a linear y, positive weights."""
     rng = np.random.default_rng(seed)

@@ -19,6 +19,19 @@ merged in the same order on every rank, so every rank holds the same model -- an
 ordinary model of the estimator's class, which pickles, saves and predicts without MPI.
 A failure on one rank (bad input, NaN) or a disagreement between ranks (feature counts,
 dtypes) raises on every rank, never hangs. This module names no family.
+
+An estimator whose fit iterates over the data (an optimizer that evaluates a loss and its
+gradient many times) declares instead
+
+``_distributed_shard(X, y=None, sample_weight=None)``
+    validates this process's (or block's) rows: returns ``(shard, context)``, the shard any
+    object the estimator's functions read, the context as above;
+``_fit_distributed(reducer, context, namespace)``
+    runs the fit, every pass over the rows through ``reducer`` (:class:`SpmdReducer`,
+    :class:`DaskReducer`): ``reducer.sum(fn, size)`` is Σ over the shards of ``fn(shard)``
+    (a float64 vector of ``size`` values), ``reducer.gather(fn)`` the list of
+    ``fn(shard)``, ``reducer.update(fn)`` replaces every shard by ``fn(shard)``. ``fn``
+    must be picklable (a module-level function or a ``functools.partial`` of one).
 """
 
 from __future__ import annotations
@@ -33,6 +46,8 @@ from ._config import resolve_device
 from ._dispatch import Namespace
 
 __all__ = [
+    "DaskReducer",
+    "SpmdReducer",
     "dask_fit",
     "derive_classes",
     "distributed_class",
@@ -42,10 +57,18 @@ __all__ = [
 ]
 
 
+def _declares(cls, names) -> bool:
+    return all(callable(getattr(cls, name, None)) for name in names)
+
+
+def iterates(cls) -> bool:
+    """Whether ``cls``'s distributed fit is iterative (reducer protocol)."""
+    return _declares(cls, ("_distributed_shard", "_fit_distributed"))
+
+
 def supports_distributed_fit(cls) -> bool:
-    return all(
-        callable(getattr(cls, name, None))
-        for name in ("_shard_statistics", "_merge_statistics", "_fit_from_statistics")
+    return iterates(cls) or _declares(
+        cls, ("_shard_statistics", "_merge_statistics", "_fit_from_statistics")
     )
 
 
@@ -150,6 +173,70 @@ def _world(comm):
     return MPI.COMM_WORLD
 
 
+def _raise_if_any_failed(comm, error, headers):
+    """Re-raise this rank's error, or raise another rank's on this one (the same on every
+    rank: no rank goes on to a collective the others skip)."""
+    failed = [(r, h) for r, h in enumerate(headers) if h[0] == "error"]
+    if failed:
+        if error is not None:
+            raise error
+        r, (_, kind, message) = failed[0]
+        raise _remote_error(r, comm.Get_size(), kind, message)
+
+
+def _guarded(fn, *args):
+    """(result, None) or (None, the exception fn raised)."""
+    try:
+        return fn(*args), None
+    except Exception as exc:  # reported to every rank, re-raised
+        return None, exc
+
+
+def _error_header(error):
+    return ("error", type(error).__name__, str(error))
+
+
+class SpmdReducer:
+    """The reducer of an iterative fit over an MPI communicator: this rank holds one
+    shard. Sums are all-gathered and added in rank order, so every rank gets the same
+    numbers (an MPI Allreduce may round differently on different ranks); a failure of
+    ``fn`` on one rank raises on every rank."""
+
+    def __init__(self, comm, shard):
+        self.comm, self.shard = comm, shard
+
+    def sum(self, fn, size):
+        values, error = _guarded(fn, self.shard)
+        local = np.empty(size + 1, dtype=np.float64)
+        if error is None:
+            local[0] = 0.0
+            local[1:] = np.asarray(values, dtype=np.float64).reshape(-1)
+        else:
+            local[:] = 0.0
+            local[0] = 1.0
+        gathered = np.empty((self.comm.Get_size(), size + 1), dtype=np.float64)
+        self.comm.Allgather(local, gathered)
+        if gathered[:, 0].any():
+            headers = self.comm.allgather(_error_header(error) if error else ("ok",))
+            _raise_if_any_failed(self.comm, error, headers)
+        total = gathered[0, 1:].copy()
+        for r in range(1, gathered.shape[0]):
+            total += gathered[r, 1:]
+        return total
+
+    def gather(self, fn):
+        value, error = _guarded(fn, self.shard)
+        headers = self.comm.allgather(_error_header(error) if error else ("ok", value))
+        _raise_if_any_failed(self.comm, error, headers)
+        return [h[1] for h in headers]
+
+    def update(self, fn):
+        shard, error = _guarded(fn, self.shard)
+        headers = self.comm.allgather(_error_header(error) if error else ("ok",))
+        _raise_if_any_failed(self.comm, error, headers)
+        self.shard = shard
+
+
 def spmd_fit(estimator, comm, X, y=None, sample_weight=None, *, reset=True):
     """Fit ``estimator`` on the rows of X held by every rank of ``comm`` (None:
     ``MPI.COMM_WORLD``); every rank must call it. Returns the estimator, fitted on every
@@ -158,34 +245,33 @@ def spmd_fit(estimator, comm, X, y=None, sample_weight=None, *, reset=True):
     size = comm.Get_size()
     namespace = Namespace(X)
     shard = error = None
+    iterative = iterates(type(estimator))
     try:
         estimator._validate_params()
         resolve_device(type(estimator).__name__)
-        if reset:
+        if reset and not iterative:  # an iterative fit resets when done (warm starts)
             estimator._reset_fitted_state()
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        shard = estimator._shard_statistics(X, y, **kwargs)
-        layout = _layout(shard[0])
+        if iterative:
+            shard = estimator._distributed_shard(X, y, **kwargs)
+            layout = ()
+        else:
+            shard = estimator._shard_statistics(X, y, **kwargs)
+            layout = _layout(shard[0])
     except Exception as exc:  # reported to every rank below, re-raised here
         error = exc
     # One small collective of Python objects (pickled): failures and what must agree.
-    header = (
-        ("error", type(error).__name__, str(error))
-        if error is not None
-        else ("ok", shard[1], layout)
-    )
+    header = _error_header(error) if error is not None else ("ok", shard[1], layout)
     headers = comm.allgather(header)
-    failed = [(r, h) for r, h in enumerate(headers) if h[0] == "error"]
-    if failed:
-        if error is not None:
-            raise error
-        r, (_, kind, message) = failed[0]
-        raise _remote_error(r, size, kind, message)
+    _raise_if_any_failed(comm, error, headers)
     contexts = [h[1] for h in headers]
     layouts = [h[2] for h in headers]
     message = _disagreement(contexts, layouts, "rank")
     if message is not None:
         raise ValueError(f"{type(estimator).__name__}: {message}")
+    if iterative:
+        estimator._fit_distributed(SpmdReducer(comm, shard[0]), shard[1], namespace)
+        return estimator
     # The statistics: one all-gather of a float64 buffer per rank.
     local = _pack(shard[0], layout)
     gathered = np.empty((size, local.shape[0]), dtype=np.float64)
@@ -310,14 +396,81 @@ def _row_blocks(X, y, sample_weight):
     raise TypeError(f"expected a dask array or dask DataFrame, got {type(X).__name__}")
 
 
+def _shard_block(cls, params, X, y, sample_weight):
+    estimator = cls(**params)
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    return estimator._distributed_shard(X, y, **kwargs)
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _second(pair):
+    return pair[1]
+
+
+def _sum_in_order(*values):
+    total = np.asarray(values[0], dtype=np.float64).reshape(-1).copy()
+    for v in values[1:]:
+        total += np.asarray(v, dtype=np.float64).reshape(-1)
+    return total
+
+
+class DaskReducer:
+    """The reducer of an iterative fit on a dask collection: one shard per row block,
+    persisted on the workers of the active scheduler; each sum is one small graph of a
+    task per block plus their sum (in block order)."""
+
+    def __init__(self, shards):
+        self.shards = shards
+
+    def sum(self, fn, size):
+        import dask
+
+        (total,) = dask.compute(
+            dask.delayed(_sum_in_order)(*[dask.delayed(fn)(s) for s in self.shards])
+        )
+        return total
+
+    def gather(self, fn):
+        import dask
+
+        return list(dask.compute(*[dask.delayed(fn)(s) for s in self.shards]))
+
+    def update(self, fn):
+        import dask
+
+        self.shards = list(dask.persist(*[dask.delayed(fn)(s) for s in self.shards]))
+
+
+def _dask_iterative_fit(estimator, X, y, sample_weight):
+    import dask
+
+    cls, params = type(estimator), estimator.get_params(deep=False)
+    pairs = [
+        dask.delayed(_shard_block, pure=True)(cls, params, xb, yb, wb)
+        for xb, yb, wb in _row_blocks(X, y, sample_weight)
+    ]
+    shards = list(dask.persist(*[dask.delayed(_first)(p) for p in pairs]))
+    contexts = list(dask.compute(*[dask.delayed(_second)(p) for p in pairs]))
+    message = _disagreement(contexts, [()] * len(contexts), "block")
+    if message is not None:
+        raise ValueError(f"{cls.__name__}: {message}")
+    estimator._fit_distributed(DaskReducer(shards), contexts[0], Namespace(None))
+    return estimator
+
+
 def dask_fit(estimator, _unused, X, y=None, sample_weight=None):
     """Fit ``estimator`` on a dask collection: the core's reduction mapped over its row
     blocks (on the workers of the active scheduler), the statistics tree-reduced pairwise,
-    the small finishing step here."""
+    the small finishing step here (iterative fits: see :class:`DaskReducer`)."""
     import dask
 
     estimator._validate_params()
     resolve_device(type(estimator).__name__)
+    if iterates(type(estimator)):
+        return _dask_iterative_fit(estimator, X, y, sample_weight)
     cls, params = type(estimator), estimator.get_params(deep=False)
     nodes = [
         dask.delayed(_reduce_block, pure=True)(cls, params, xb, yb, wb)

@@ -58,6 +58,7 @@ def test_dask_array_fit_equals_the_in_memory_fit(client, name, dtype, weights):
     if weights and not weighted(name):
         pytest.skip("no sample_weight")
     X, y, w = data(dtype)
+    y = cases.target(getattr(skaccel.dask, name), y)
     # Uneven row blocks, one of them empty, and two column blocks (rechunked).
     chunks = ((0, 100, 250, 350), (3, 2))
     args = [da.from_array(X, chunks=chunks)]
@@ -66,9 +67,12 @@ def test_dask_array_fit_equals_the_in_memory_fit(client, name, dtype, weights):
         args.append(da.from_array(y, chunks=(chunks[0],)))
         full.append(y)
     kwargs = {"sample_weight": da.from_array(w, chunks=(chunks[0],))} if weights else {}
-    model = getattr(skaccel.dask, name)().fit(*args, **kwargs)
-    reference = base_of(name)().fit(*full, **({"sample_weight": w} if weights else {}))
-    assert_same_model(model, reference, 1e-9 if dtype == np.float64 else 2e-4)
+    cls = getattr(skaccel.dask, name)
+    model = cls(**cases.params(cls)).fit(*args, **kwargs)
+    reference = base_of(name)(**cases.params(cls)).fit(
+        *full, **({"sample_weight": w} if weights else {})
+    )
+    assert_same_model(model, reference, cases.rtol(cls, dtype))
     # An ordinary model: it pickles as its own class and predicts the same.
     loaded = pickle.loads(pickle.dumps(model))
     for method in ("predict", "transform"):
@@ -82,18 +86,21 @@ def test_dask_array_fit_equals_the_in_memory_fit(client, name, dtype, weights):
 def test_dask_dataframe_fit_keeps_feature_names(client, name):
     pd = pytest.importorskip("pandas")
     X, y, _ = data(np.float64)
+    y = cases.target(getattr(skaccel.dask, name), y)
     frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
     ddf = dd.from_pandas(frame, npartitions=3)
     args = [ddf] + ([dd.from_pandas(pd.Series(y), npartitions=3)] if supervised(name) else [])
-    model = getattr(skaccel.dask, name)().fit(*args)
-    reference = base_of(name)().fit(frame, *([y] if supervised(name) else []))
+    cls = getattr(skaccel.dask, name)
+    model = cls(**cases.params(cls)).fit(*args)
+    reference = base_of(name)(**cases.params(cls)).fit(frame, *([y] if supervised(name) else []))
     assert list(model.feature_names_in_) == list(frame.columns)
-    assert_same_model(model, reference, 1e-9)
+    assert_same_model(model, reference, cases.rtol(cls, np.float64))
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_nan_in_one_block_raises_scikit_learns_error(client, name):
     X, y, _ = data(np.float64)
+    y = cases.target(getattr(skaccel.dask, name), y)
     X = X.copy()
     X[500, 2] = np.nan
     args = [da.from_array(X, chunks=(200, 5))]

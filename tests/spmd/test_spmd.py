@@ -49,6 +49,7 @@ data = cases.data
 
 
 def fit_args(name, X, y, w, rows, *, weights):
+    y = cases.target(getattr(skaccel.spmd, name), y)
     args = (X[rows], y[rows]) if supervised(name) else (X[rows],)
     kwargs = {"sample_weight": w[rows]} if weights else {}
     return args, kwargs
@@ -70,10 +71,11 @@ def test_equals_the_single_process_fit(name, dtype, weights):
         pytest.skip("no sample_weight")
     X, y, w = data(dtype)
     args, kwargs = fit_args(name, X, y, w, shard(X.shape[0]), weights=weights)
-    model = getattr(skaccel.spmd, name)().fit(*args, **kwargs)
+    cls = getattr(skaccel.spmd, name)
+    model = cls(**cases.params(cls)).fit(*args, **kwargs)
     full_args, full_kwargs = fit_args(name, X, y, w, slice(None), weights=weights)
-    reference = base_of(name)().fit(*full_args, **full_kwargs)
-    cases.assert_same_model(model, reference, 1e-9 if dtype == np.float64 else 2e-4)
+    reference = base_of(name)(**cases.params(cls)).fit(*full_args, **full_kwargs)
+    cases.assert_same_model(model, reference, cases.rtol(cls, dtype))
     assert_same_on_every_rank(model)
 
 

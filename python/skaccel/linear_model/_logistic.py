@@ -62,6 +62,12 @@ def _effective_penalty(est):
     return None if est.C == np.inf else penalty
 
 
+def _weight_sum(n_samples, sample_weight):
+    """Σ s as the objective's normaliser: n without weights, else the sum in float64 (as
+    a Python float, so that float32 problems' losses are not rounded to float32 by it)."""
+    return n_samples if sample_weight is None else float(np.sum(sample_weight, dtype=np.float64))
+
+
 class _NotFiniteLoss(Exception):
     """The loss at the starting point is not finite: NaN or inf in X (or an overflow)."""
 
@@ -101,13 +107,21 @@ class _CoreLinearModelLoss(LinearModelLoss):
 
     @staticmethod
     def _sw_sum(X, sample_weight):
-        return X.shape[0] if sample_weight is None else np.sum(sample_weight)
+        return _weight_sum(X.shape[0], sample_weight)
 
-    def _penalise(self, grad_rows, coef, l2_reg_strength, n_features):
+    def _penalise(self, grad_rows, coef, l2_reg_strength):
+        n_features = grad_rows.shape[1] - int(self.fit_intercept)
         weights, _ = self.weight_intercept(coef)
         weights = np.asarray(weights).reshape(grad_rows.shape[0], -1)
         grad_rows[:, :n_features] += l2_reg_strength * weights
         return grad_rows
+
+    def _evaluate(self, rows, X, y, sample_weight, want_gradient, pointwise):
+        """(Σ s·loss, Σ gradient (K, dof)) at the (K, dof) coefficients ``rows``."""
+        return _core.logistic_loss_gradient(
+            X, y, sample_weight, self.n_classes, self.fit_intercept, rows, want_gradient,
+            pointwise, self.threads,
+        )  # fmt: skip
 
     def _pass(self, coef, X, y, sample_weight, want_gradient, pointwise=None):
         rows = self._as_rows(coef)
@@ -116,10 +130,7 @@ class _CoreLinearModelLoss(LinearModelLoss):
             want_gradient = True  # as cheap (one fused pass), and L-BFGS-B asks for it next
         if first is not None and pointwise is None and np.array_equal(first[0], rows):
             return first[1], first[2].copy()
-        total, grad = _core.logistic_loss_gradient(
-            X, y, sample_weight, self.n_classes, self.fit_intercept, rows, want_gradient,
-            pointwise, self.threads,
-        )  # fmt: skip
+        total, grad = self._evaluate(rows, X, y, sample_weight, want_gradient, pointwise)
         if first is None:
             if not (np.isfinite(total) and np.isfinite(grad).all()):
                 raise _NotFiniteLoss
@@ -153,7 +164,7 @@ class _CoreLinearModelLoss(LinearModelLoss):
         sw_sum = self._sw_sum(X, sample_weight)
         weights, _ = self.weight_intercept(coef)
         loss = float(total / sw_sum) + self.l2_penalty(weights, l2_reg_strength)
-        grad = self._penalise(grad / sw_sum, coef, l2_reg_strength, X.shape[1])
+        grad = self._penalise(grad / sw_sum, coef, l2_reg_strength)
         return loss, self._like_coef(grad, coef)
 
     def gradient(
@@ -164,9 +175,7 @@ class _CoreLinearModelLoss(LinearModelLoss):
                 coef, X, y, sample_weight, l2_reg_strength, n_threads, raw_prediction
             )
         _, grad = self._pass(coef, X, y, sample_weight, True)
-        grad = self._penalise(
-            grad / self._sw_sum(X, sample_weight), coef, l2_reg_strength, X.shape[1]
-        )
+        grad = self._penalise(grad / self._sw_sum(X, sample_weight), coef, l2_reg_strength)
         return self._like_coef(grad, coef)
 
     def gradient_hessian_product(
@@ -177,9 +186,7 @@ class _CoreLinearModelLoss(LinearModelLoss):
         pointwise = np.empty(n_samples * K, dtype=np.float64)
         _, grad = self._pass(coef, X, y, sample_weight, True, pointwise)
         sw_sum = self._sw_sum(X, sample_weight)
-        grad = self._like_coef(
-            self._penalise(grad / sw_sum, coef, l2_reg_strength, n_features), coef
-        )
+        grad = self._like_coef(self._penalise(grad / sw_sum, coef, l2_reg_strength), coef)
 
         def hessp(s):
             v = self._as_rows(s)
@@ -229,6 +236,73 @@ class _CoreLinearModelLoss(LinearModelLoss):
         gradient_out[...] = grad
         hessian_out[...] = hess
         return gradient_out, hessian_out, hessian_warning
+
+
+class _DistributedLoss(_CoreLinearModelLoss):
+    """The loss over the shards of a distributed fit (skaccel._distributed): every pass
+    is a sum over the shards through the reducer, normalised by the weight of all rows.
+    The optimizer's own arguments X, y and sample_weight are unused (None)."""
+
+    def __init__(self, reducer, n_classes, fit_intercept, threads, sw_sum):
+        super().__init__(n_classes, fit_intercept, threads)
+        self.reducer, self.total_weight = reducer, sw_sum
+
+    def _sw_sum(self, X, sample_weight):
+        return self.total_weight
+
+    def _evaluate(self, rows, X, y, sample_weight, want_gradient, pointwise):
+        fn = functools.partial(
+            _shard_loss_gradient, self.n_classes, self.fit_intercept, self.threads, rows
+        )
+        values = self.reducer.sum(fn, 1 + rows.size)
+        return values[0], values[1:].reshape(rows.shape)
+
+
+@dataclass
+class _Shard:
+    """One process's (or block's) validated rows in a distributed fit."""
+
+    X: np.ndarray
+    y: np.ndarray  # the labels
+    sample_weight: np.ndarray | None
+    target: np.ndarray | None = None  # 0/1 or class indices, in X's dtype (after _encode)
+
+
+def _shard_classes(shard):
+    return np.unique(shard.y) if shard.y.shape[0] else None
+
+
+def _shard_class_weights(classes, shard):
+    """Σ of the rows' weights per class (classes: all ranks' labels)."""
+    codes = np.searchsorted(classes, shard.y)
+    return np.bincount(codes, weights=shard.sample_weight, minlength=len(classes))
+
+
+def _encode(classes, class_weight, shard):
+    """The shard with its targets encoded and its class weights applied."""
+    X, y, weights = shard.X, shard.y, shard.sample_weight
+    if class_weight is not None:
+        if weights is None:
+            weights = np.ones(X.shape[0], dtype=X.dtype)
+        weights = weights * class_weight[np.searchsorted(classes, y)].astype(X.dtype)
+    if len(classes) == 2:
+        target = np.where(y == classes[1], 1, 0).astype(X.dtype)
+    else:
+        target = np.searchsorted(classes, y).astype(X.dtype)
+    return _Shard(X, y, weights, target)
+
+
+def _shard_weight(shard):
+    n = shard.X.shape[0]
+    return [_weight_sum(n, shard.sample_weight)]
+
+
+def _shard_loss_gradient(n_classes, fit_intercept, threads, rows, shard):
+    total, grad = _core.logistic_loss_gradient(
+        shard.X, shard.target, shard.sample_weight, n_classes, fit_intercept, rows, True, None,
+        threads,
+    )  # fmt: skip
+    return np.concatenate([[total], grad.reshape(-1)])
 
 
 @dataclass
@@ -404,7 +478,7 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
                 w0[:, :] = warm
         if n_classes > 2:
             w0 = w0.ravel(order="F")
-        sw_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        sw_sum = _weight_sum(X.shape[0], sample_weight)
         classes_out = Namespace(y_in).wrap(classes) if classes.dtype.kind in "biuf" else classes
         return _FitProblem(
             X, target, sample_weight, classes, C, self.solver, w0, sw_sum, classes_out
@@ -446,25 +520,120 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
                 w, n_iter = self._solve(loss, problem, args)
         except _NotFiniteLoss:
             return NOT_FINITE
-        dof = X.shape[1] + int(self.fit_intercept)
-        w = (
-            np.asarray(w).reshape(-1, dof)
-            if n_classes == 2
-            else w.reshape((n_classes, -1), order="F")
-        )
-        coef = np.ascontiguousarray(w[:, : X.shape[1]], dtype=X.dtype)
-        if self.fit_intercept:
-            intercept = np.ascontiguousarray(w[:, -1], dtype=X.dtype)
+        self._set_solution(w, n_iter, n_classes, X.shape[1], X.dtype, namespace)
+        self.classes_ = problem.classes_out
+        return self
+
+    def _set_solution(self, w, n_iter, n_classes, n_features, dtype, namespace):
+        """coef_, intercept_ and n_iter_ from the solver's flat parameters, as
+        scikit-learn shapes them (in dtype and the input's namespace)."""
+        dof = n_features + int(self.fit_intercept)
+        if n_classes == 2:
+            w = np.asarray(w).reshape(1, dof)
         else:
-            intercept = np.zeros(coef.shape[0], dtype=X.dtype)
+            w = np.asarray(w).reshape((n_classes, -1), order="F")
+        coef = np.ascontiguousarray(w[:, :n_features], dtype=dtype)
+        if self.fit_intercept:
+            intercept = np.ascontiguousarray(w[:, -1], dtype=dtype)
+        else:
+            intercept = np.zeros(coef.shape[0], dtype=dtype)
         self._apply_fields(
             {
                 "coef_": namespace.wrap(coef),
                 "intercept_": namespace.wrap(intercept),
                 "n_iter_": namespace.wrap(np.asarray([n_iter], dtype=np.int32)),
-                "classes_": problem.classes_out,
             }
         )
+
+    # --- the distributed fit (skaccel._distributed, reducer protocol) ----------------------
+
+    def _distributed_shard(self, X, y, sample_weight=None):
+        """This process's rows, validated (zero rows allowed); lbfgs only."""
+        for condition in type(self)._core_conditions.get("fit", ()):
+            reason = condition.check(self)
+            if reason is not None:
+                raise ValueError(f"{type(self).__name__}: {reason} has no distributed fit")
+        if self.solver != "lbfgs":
+            raise ValueError(
+                f"{type(self).__name__}: solver={self.solver!r} has no distributed fit "
+                "(use 'lbfgs')"
+            )
+        self._resolve_penalty()
+        namespace = Namespace(X)
+        if len(namespace.host(y)) == 0:
+            X = validate_data(
+                self, namespace.host(X), dtype=[np.float64, np.float32], ensure_min_samples=0
+            )
+            y = np.asarray(namespace.host(y))
+        else:
+            X, y = validate_data(
+                self, namespace.host(X), namespace.host(y), dtype=[np.float64, np.float32]
+            )
+            check_classification_targets(y)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples, but y has {y.shape[0]}")
+        if sample_weight is not None:
+            sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
+            if X.shape[0]:
+                sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, copy=True)
+            elif sample_weight.shape[0]:
+                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
+        context = {
+            "dtype": X.dtype.name,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+        }
+        return _Shard(X, y, sample_weight), context
+
+    def _fit_distributed(self, reducer, context, namespace):
+        """scikit-learn's lbfgs fit, every loss and gradient summed over the shards: the
+        classes are the union of all shards' labels, "balanced" class weights come from
+        the weighted counts of all rows, the penalty from the weight of all rows."""
+        C = np.inf if self.penalty is None else self.C
+        labels = [c for c in reducer.gather(_shard_classes) if c is not None]
+        classes = np.unique(np.concatenate(labels)) if labels else np.empty(0)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {classes[0] if len(classes) else None!r}"
+            )
+        n_classes, n_features = classes.shape[0], context["n_features_in_"]
+        dtype = np.dtype(context["dtype"])
+        class_weight = None
+        if self.class_weight == "balanced":
+            counts = reducer.sum(functools.partial(_shard_class_weights, classes), n_classes)
+            class_weight = counts.sum() / (n_classes * counts)
+        elif self.class_weight is not None:
+            class_weight = compute_class_weight(self.class_weight, classes=classes, y=classes)
+        reducer.update(functools.partial(_encode, classes, class_weight))
+        sw_sum = float(reducer.sum(_shard_weight, 1)[0])
+        dof = n_features + int(self.fit_intercept)
+        w0 = np.zeros(dof if n_classes == 2 else (n_classes, dof), dtype=dtype, order="F")
+        warm = self._warm_start_coef()
+        if warm is not None:
+            self._check_warm_start_shape(warm, w0, n_classes, dof)
+            w0[...] = warm.reshape(w0.shape)
+        w0 = w0.ravel(order="F")
+        loss = _DistributedLoss(
+            reducer, n_classes, bool(self.fit_intercept), n_threads(self.n_jobs), sw_sum
+        )
+        problem = _FitProblem(None, None, None, classes, C, "lbfgs", w0, sw_sum, classes)
+        args = (None, None, None, 1.0 / (C * sw_sum), 1)
+        try:
+            loss.loss(w0, *args)
+        except _NotFiniteLoss:
+            raise ValueError(
+                f"{type(self).__name__}: the loss is not finite at the starting point (the "
+                "values of X are too large)"
+            ) from None
+        with scipy_blas_single_threaded():
+            w, n_iter = self._solve(loss, problem, args)
+        self._reset_fitted_state()
+        self._set_solution(w, n_iter, n_classes, n_features, dtype, namespace)
+        self.classes_ = classes
+        self.n_features_in_ = n_features
+        if context.get("feature_names_in_") is not None:
+            self.feature_names_in_ = context["feature_names_in_"]
         return self
 
     def _solve(self, loss, problem, args):
