@@ -5,6 +5,7 @@
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
 #include "skaccel/model.hpp"
+#include "skaccel/threading.hpp"
 
 namespace skaccel::linear_model {
 namespace {
@@ -107,6 +108,15 @@ ClassifierShape classifier_shape(const State& s) {
   return {rows, classes};
 }
 
+// body(begin, end) over contiguous row ranges on up to n_threads threads (each row's
+// result is computed the same way whatever the split).
+template <class F>
+void for_row_ranges(std::int64_t n, int n_threads, F&& body) {
+  const int tasks =
+      static_cast<int>(std::clamp<std::int64_t>(n / 16384, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int k) { body(n * k / tasks, n * (k + 1) / tasks); });
+}
+
 // The decision function into scores (n × coef_rows, C order).
 template <class T>
 std::vector<T> scores_of(const State& s, const model::AnyMatrix& X, int n_threads) {
@@ -125,23 +135,25 @@ void probabilities(const State& s, const model::AnyMatrix& X, const model::AnyMa
   const ClassifierShape c = classifier_shape(s);
   const std::vector<T> d = scores_of<T>(s, X, n_threads);
   MatrixView<T> P = out.view<T>();
-  for (std::int64_t i = 0; i < X.rows; ++i) {
-    if (c.coef_rows == 1) {
-      const T p = T(1) / (T(1) + std::exp(-d[i]));
-      P(i, 0) = T(1) - p;
-      P(i, 1) = p;
-      continue;
+  for_row_ranges(X.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (c.coef_rows == 1) {
+        const T p = T(1) / (T(1) + std::exp(-d[i]));
+        P(i, 0) = T(1) - p;
+        P(i, 1) = p;
+        continue;
+      }
+      const T* z = d.data() + i * c.n_classes;
+      T max_value = z[0];
+      for (std::int64_t k = 1; k < c.n_classes; ++k) max_value = std::max(max_value, z[k]);
+      T sum = 0;
+      for (std::int64_t k = 0; k < c.n_classes; ++k) {
+        P(i, k) = std::exp(z[k] - max_value);
+        sum += P(i, k);
+      }
+      for (std::int64_t k = 0; k < c.n_classes; ++k) P(i, k) /= sum;
     }
-    const T* z = d.data() + i * c.n_classes;
-    T max_value = z[0];
-    for (std::int64_t k = 1; k < c.n_classes; ++k) max_value = std::max(max_value, z[k]);
-    T sum = 0;
-    for (std::int64_t k = 0; k < c.n_classes; ++k) {
-      P(i, k) = std::exp(z[k] - max_value);
-      sum += P(i, k);
-    }
-    for (std::int64_t k = 0; k < c.n_classes; ++k) P(i, k) /= sum;
-  }
+  });
 }
 
 // Class indices as scikit-learn's LinearClassifierMixin.predict picks them: score > 0 for
@@ -152,17 +164,19 @@ void class_indices(const State& s, const model::AnyMatrix& X, const model::AnyMa
   const ClassifierShape c = classifier_shape(s);
   const std::vector<T> d = scores_of<T>(s, X, n_threads);
   MatrixView<std::int64_t> labels = out.view<std::int64_t>();
-  for (std::int64_t i = 0; i < X.rows; ++i) {
-    if (c.coef_rows == 1) {
-      labels(i, 0) = d[i] > 0 ? 1 : 0;
-      continue;
+  for_row_ranges(X.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (c.coef_rows == 1) {
+        labels(i, 0) = d[i] > 0 ? 1 : 0;
+        continue;
+      }
+      const T* z = d.data() + i * c.n_classes;
+      std::int64_t best = 0;
+      for (std::int64_t k = 0; k < c.n_classes && !std::isnan(z[best]); ++k)
+        if (std::isnan(z[k]) || z[k] > z[best]) best = k;
+      labels(i, 0) = best;
     }
-    const T* z = d.data() + i * c.n_classes;
-    std::int64_t best = 0;
-    for (std::int64_t k = 0; k < c.n_classes && !std::isnan(z[best]); ++k)
-      if (std::isnan(z[k]) || z[k] > z[best]) best = k;
-    labels(i, 0) = best;
-  }
+  });
 }
 
 template <void (*F32)(const State&, const model::AnyMatrix&, const model::AnyMatrix&, int),

@@ -76,8 +76,8 @@ class _CoreLinearModelLoss(LinearModelLoss):
     """scikit-learn's LinearModelLoss whose passes over X run in the core.
 
     Each method normalises the core's sums and adds the L2 penalty exactly as the parent
-    does; calls given ``raw_prediction`` (the Newton-Cholesky line search, which computes
-    it itself) and the multinomial full Hessian are the parent's. The first evaluation
+    does; ``loss`` given ``raw_prediction`` (the Newton-Cholesky line search computes it)
+    and the multinomial full Hessian are the parent's. The first evaluation
     (at the starting point) raises :class:`_NotFiniteLoss` when not finite, and is kept:
     L-BFGS-B asks for it again first.
     """
@@ -156,10 +156,9 @@ class _CoreLinearModelLoss(LinearModelLoss):
     def loss_gradient(
         self, coef, X, y, sample_weight=None, l2_reg_strength=0.0, n_threads=1, raw_prediction=None
     ):
-        if raw_prediction is not None:
-            return super().loss_gradient(
-                coef, X, y, sample_weight, l2_reg_strength, n_threads, raw_prediction
-            )
+        # raw_prediction (the Newton-Cholesky line search's X·coef, updated as a linear
+        # combination) is not needed: one fused pass from coef costs less than the parent's
+        # pointwise pass plus Xᵀ·g, and gives the same values up to rounding.
         total, grad = self._pass(coef, X, y, sample_weight, True)
         sw_sum = self._sw_sum(X, sample_weight)
         weights, _ = self.weight_intercept(coef)
@@ -170,11 +169,7 @@ class _CoreLinearModelLoss(LinearModelLoss):
     def gradient(
         self, coef, X, y, sample_weight=None, l2_reg_strength=0.0, n_threads=1, raw_prediction=None
     ):
-        if raw_prediction is not None:
-            return super().gradient(
-                coef, X, y, sample_weight, l2_reg_strength, n_threads, raw_prediction
-            )
-        _, grad = self._pass(coef, X, y, sample_weight, True)
+        _, grad = self._pass(coef, X, y, sample_weight, True)  # raw_prediction: as above
         grad = self._penalise(grad / self._sw_sum(X, sample_weight), coef, l2_reg_strength)
         return self._like_coef(grad, coef)
 
