@@ -1,6 +1,7 @@
 // The linear model types: their fitted fields and their C++ predict.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
@@ -138,7 +139,11 @@ void probabilities(const State& s, const model::AnyMatrix& X, const model::AnyMa
   for_row_ranges(X.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) {
       if (c.coef_rows == 1) {
-        const T p = T(1) / (T(1) + std::exp(-d[i]));
+        // A non-finite score (inf in X, or an overflow) would give a finite 0 or 1 here:
+        // NaN lets the caller tell (Python then raises scikit-learn's error for inf in X,
+        // or runs scikit-learn's code on an overflow).
+        const T p = std::isfinite(d[i]) ? T(1) / (T(1) + std::exp(-d[i]))
+                                        : std::numeric_limits<T>::quiet_NaN();
         P(i, 0) = T(1) - p;
         P(i, 1) = p;
         continue;
