@@ -120,9 +120,32 @@ nb::tuple gradient_hessian(In2D<T> X, In1D<T> y, std::optional<In1D<T>> sw, bool
                         nonpositive, total);
 }
 
+// (gradient (K, dof), Hessian (K·dof, K·dof) in scikit-learn's parameter order, total weight).
+template <class T>
+nb::tuple multinomial_hessian(In2D<T> X, In1D<T> y, std::optional<In1D<T>> sw,
+                              std::int64_t n_classes, bool fit_intercept, Coef coef,
+                              int n_threads) {
+  const auto pr = problem<T>(X, y, sw, n_classes, fit_intercept);
+  check_coef(pr, coef, "coef");
+  const auto K = static_cast<size_t>(pr.raw_columns()), dof = static_cast<size_t>(pr.dof());
+  std::vector<double> grad(K * dof), hess(K * dof * K * dof);
+  double total = 0.0;
+  {
+    nb::gil_scoped_release release;
+    total =
+        lm::logistic_multinomial_hessian<T>(pr, coef.data(), grad.data(), hess.data(), n_threads);
+  }
+  return nb::make_tuple(matrix(std::move(grad), K, dof), matrix(std::move(hess), K * dof, K * dof),
+                        total);
+}
+
 }  // namespace
 
 SKACCEL_BINDINGS(logistic) {
+  m.def("logistic_multinomial_hessian", &multinomial_hessian<double>, "X"_a, "y"_a,
+        "sample_weight"_a.none(), "n_classes"_a, "fit_intercept"_a, "coef"_a, "n_threads"_a);
+  m.def("logistic_multinomial_hessian", &multinomial_hessian<float>, "X"_a, "y"_a,
+        "sample_weight"_a.none(), "n_classes"_a, "fit_intercept"_a, "coef"_a, "n_threads"_a);
   m.def("logistic_loss_gradient", &loss_gradient<double>, "X"_a, "y"_a, "sample_weight"_a.none(),
         "n_classes"_a, "fit_intercept"_a, "coef"_a, "gradient"_a, "pointwise"_a.none(),
         "n_threads"_a);

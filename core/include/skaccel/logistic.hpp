@@ -56,4 +56,14 @@ double logistic_gradient_hessian(const LogisticProblem<T>& problem, const double
                                  double* gradient, double* hessian, double* nonpositive_weight,
                                  int n_threads);
 
+// Multinomial problems: gradient (K×dof, row-major) and the full Hessian (m×m, m = K·dof,
+// row-major) at coef, in scikit-learn's order of the parameters (classes contiguous per
+// feature: parameter (k, j) at j·K + k, the intercepts last), Σ over rows without
+// normalisation or penalty. Block (k, l) is Σ_i s_i p_ik (δ_kl − p_il) x̃_i x̃_iᵀ, with the
+// weights formed exactly as scikit-learn forms them (no difference of two sums). Returns
+// Σ s_i. Memory: K(K+1)/2 accumulators of dof² doubles per thread.
+template <class T>
+double logistic_multinomial_hessian(const LogisticProblem<T>& problem, const double* coef,
+                                    double* gradient, double* hessian, int n_threads);
+
 }  // namespace skaccel::linear_model

@@ -456,13 +456,124 @@ double logistic_gradient_hessian(const LogisticProblem<T>& pr, const double* coe
   return total;
 }
 
+template <class T>
+double logistic_multinomial_hessian(const LogisticProblem<T>& pr, const double* coef,
+                                    double* gradient, double* hessian, int n_threads) {
+  check(pr);
+  if (pr.n_classes < 3) throw InvalidArgument("the multinomial Hessian needs 3 or more classes");
+  const std::int64_t n = pr.X.rows, p = pr.X.cols, K = pr.n_classes, dof = pr.dof();
+  const std::int64_t pairs = K * (K + 1) / 2, m = K * dof;
+  std::vector<T> W;
+  std::vector<double> b;
+  split_coef(coef, K, p, pr.fit_intercept, W, b);
+  const RowBlocks<T> blocks(pr.X);
+  const int max_tasks = std::max(1, n_threads);
+  std::vector<std::vector<double>> grads(max_tasks), blocks_kl(max_tasks);
+  std::vector<double> weights(max_tasks, 0.0);
+  std::vector<BadLabel> bad(max_tasks);
+  run_ranges(n, n_threads, [&](int task, std::int64_t begin, std::int64_t end) {
+    std::vector<T> gathered, Z, G, A, C, tmp, H;
+    std::vector<double> prob(static_cast<std::size_t>(K)), s_row;
+    grads[task].assign(static_cast<std::size_t>(K * dof), 0.0);
+    std::vector<double>& acc = blocks_kl[task];
+    acc.assign(static_cast<std::size_t>(pairs * dof * dof), 0.0);
+    const std::int64_t step = blocks.rows_per_block();
+    Z.resize(static_cast<std::size_t>(step * K));
+    G.resize(static_cast<std::size_t>(step * K));
+    A.resize(static_cast<std::size_t>(step * dof));
+    C.resize(static_cast<std::size_t>(step * dof));
+    H.resize(static_cast<std::size_t>(dof * dof));
+    std::vector<double> P(static_cast<std::size_t>(step * K));  // probabilities
+    s_row.resize(static_cast<std::size_t>(step));
+    double weight = 0.0;
+    for (std::int64_t r0 = begin; r0 < end; r0 += step) {
+      const std::int64_t rows = std::min(step, end - r0);
+      const Block<T> blk = blocks.block(r0, rows, gathered);
+      raw_predictions(blk, rows, p, W.data(), K, Z.data());
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const std::int64_t row = r0 + i;
+        const double s = pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+        const double y = pr.y[row * pr.y_stride];
+        const auto label = static_cast<std::int64_t>(y);
+        if (!(y >= 0) || y != static_cast<double>(label) || label >= K) bad[task] = {true, y};
+        const T* z = Z.data() + i * K;
+        double max_value = static_cast<double>(z[0]) + b[0];
+        for (std::int64_t k = 1; k < K; ++k)
+          max_value = std::max(max_value, static_cast<double>(z[k]) + b[k]);
+        double sum = 0.0;
+        for (std::int64_t k = 0; k < K; ++k) {
+          prob[k] = std::exp(static_cast<double>(z[k]) + b[k] - max_value);
+          sum += prob[k];
+        }
+        for (std::int64_t k = 0; k < K; ++k) {
+          P[i * K + k] = prob[k] / sum;
+          G[i * K + k] = static_cast<T>(s * (P[i * K + k] - (k == label ? 1.0 : 0.0)));
+        }
+        s_row[i] = s;
+        weight += s;
+        T* a = A.data() + i * dof;
+        for (std::int64_t j = 0; j < p; ++j) a[j] = pr.X(row, j);
+        if (pr.fit_intercept) a[p] = T(1);
+      }
+      add_gradient(blk, rows, p, K, pr.fit_intercept, G.data(), tmp, grads[task].data());
+      // Block (k, l), k ≤ l: Aᵀ diag(w) A with w = s p_k (δ_kl − p_l), by one gemm on the
+      // block while A is in cache.
+      std::int64_t pair = 0;
+      for (std::int64_t k = 0; k < K; ++k) {
+        for (std::int64_t l = k; l < K; ++l, ++pair) {
+          for (std::int64_t i = 0; i < rows; ++i) {
+            const double pk = P[i * K + k];
+            const double w = k == l ? pk * (1 - pk) * s_row[i] : -pk * P[i * K + l] * s_row[i];
+            const T wt = static_cast<T>(w);
+            const T* a = A.data() + i * dof;
+            T* c = C.data() + i * dof;
+            for (std::int64_t j = 0; j < dof; ++j) c[j] = wt * a[j];
+          }
+          blas::gemm('N', 'T', dof, dof, rows, T(1), A.data(), dof, C.data(), dof, T(0), H.data(),
+                     dof);
+          double* out = acc.data() + pair * dof * dof;
+          for (std::int64_t q = 0; q < dof * dof; ++q) out[q] += H[q];
+        }
+      }
+    }
+    weights[task] = weight;
+  });
+  for (const auto& f : bad)
+    if (f.found)
+      throw InvalidArgument("logistic labels must be class indices below n_classes, got " +
+                            std::to_string(f.value));
+  std::fill(gradient, gradient + K * dof, 0.0);
+  std::fill(hessian, hessian + m * m, 0.0);
+  double total = 0.0;
+  for (int t = 0; t < max_tasks; ++t) {
+    if (grads[t].empty()) continue;
+    for (std::int64_t q = 0; q < K * dof; ++q) gradient[q] += grads[t][q];
+    total += weights[t];
+    std::int64_t pair = 0;
+    for (std::int64_t k = 0; k < K; ++k)
+      for (std::int64_t l = k; l < K; ++l, ++pair) {
+        // H (column-major dof×dof): element (i, j) = Σ w x̃_i x̃_j at j·dof + i.
+        const double* blk = blocks_kl[t].data() + pair * dof * dof;
+        for (std::int64_t j = 0; j < dof; ++j)
+          for (std::int64_t i = 0; i < dof; ++i) {
+            const double v = blk[j * dof + i];
+            hessian[(i * K + k) * m + (j * K + l)] += v;
+            if (k != l) hessian[(j * K + l) * m + (i * K + k)] += v;
+          }
+      }
+  }
+  return total;
+}
+
 #define SKACCEL_LOGISTIC(T)                                                                       \
   template double logistic_loss_gradient<T>(const LogisticProblem<T>&, const double*, double*,    \
                                             double*, int);                                        \
   template void logistic_hessian_product<T>(const LogisticProblem<T>&, const double*,             \
                                             const double*, double*, int);                         \
   template double logistic_gradient_hessian<T>(const LogisticProblem<T>&, const double*, double*, \
-                                               double*, double*, int);
+                                               double*, double*, int);                            \
+  template double logistic_multinomial_hessian<T>(const LogisticProblem<T>&, const double*,       \
+                                                  double*, double*, int);
 SKACCEL_LOGISTIC(float)
 SKACCEL_LOGISTIC(double)
 #undef SKACCEL_LOGISTIC

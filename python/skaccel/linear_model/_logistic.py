@@ -77,7 +77,7 @@ class _CoreLinearModelLoss(LinearModelLoss):
 
     Each method normalises the core's sums and adds the L2 penalty exactly as the parent
     does; ``loss`` given ``raw_prediction`` (the Newton-Cholesky line search computes it)
-    and the multinomial full Hessian are the parent's. The first evaluation
+    is the parent's. The first evaluation
     (at the starting point) raises :class:`_NotFiniteLoss` when not finite, and is kept:
     L-BFGS-B asks for it again first.
     """
@@ -207,23 +207,28 @@ class _CoreLinearModelLoss(LinearModelLoss):
         hessian_out=None,
         raw_prediction=None,
     ):
-        if self.n_classes != 2:  # the full multinomial Hessian: scikit-learn's (NumPy)
-            return super().gradient_hessian(
-                coef, X, y, sample_weight, l2_reg_strength, n_threads, gradient_out,
-                hessian_out, raw_prediction,
-            )  # fmt: skip
         n_features = X.shape[1]
-        grad, hess, nonpositive, total = _core.logistic_gradient_hessian(
-            X, y, sample_weight, self.fit_intercept, self._as_rows(coef), self.threads
-        )
         sw_sum = self._sw_sum(X, sample_weight)
-        # scikit-learn: np.average(hess_pointwise <= 0, weights=sample_weight) > 0.25
-        hessian_warning = bool(total > 0 and nonpositive / total > 0.25)
-        weights, _ = self.weight_intercept(coef)
-        grad = grad / sw_sum
-        grad[:n_features] += l2_reg_strength * weights
+        if self.n_classes == 2:
+            grad, hess, nonpositive, total = _core.logistic_gradient_hessian(
+                X, y, sample_weight, self.fit_intercept, self._as_rows(coef), self.threads
+            )
+            # scikit-learn: np.average(hess_pointwise <= 0, weights=sample_weight) > 0.25
+            hessian_warning = bool(total > 0 and nonpositive / total > 0.25)
+            weights, _ = self.weight_intercept(coef)
+            grad = grad / sw_sum
+            grad[:n_features] += l2_reg_strength * weights
+            penalised = n_features  # the weights' diagonal entries (the intercept's last)
+        else:
+            grad, hess, _ = _core.logistic_multinomial_hessian(
+                X, y, sample_weight, self.n_classes, self.fit_intercept, self._as_rows(coef),
+                self.threads,
+            )  # fmt: skip
+            hessian_warning = False  # the multinomial pointwise Hessian is never negative
+            grad = self._like_coef(self._penalise(grad / sw_sum, coef, l2_reg_strength), coef)
+            penalised = self.n_classes * n_features  # parameter (k, j) at j·K + k
         hess /= sw_sum
-        hess[np.arange(n_features), np.arange(n_features)] += l2_reg_strength
+        hess[np.arange(penalised), np.arange(penalised)] += l2_reg_strength
         if gradient_out is None:
             gradient_out = np.empty_like(coef, dtype=weights.dtype)
         if hessian_out is None:
