@@ -118,14 +118,26 @@ void for_row_ranges(std::int64_t n, int n_threads, F&& body) {
   parallel_tasks(tasks, [&](int k) { body(n * k / tasks, n * (k + 1) / tasks); });
 }
 
-// The decision function into scores (n × coef_rows, C order).
-template <class T>
-std::vector<T> scores_of(const State& s, const model::AnyMatrix& X, int n_threads) {
-  const std::int64_t rows = classifier_shape(s).coef_rows;
-  std::vector<T> scores(static_cast<std::size_t>(std::max<std::int64_t>(X.rows * rows, 1)));
-  predict_rows<T>(s, X, model::AnyMatrix::of(MatrixView<T>::row_major(scores.data(), X.rows, rows)),
-                  n_threads);
-  return scores;
+// body(r0, rows, scores) for blocks of rows, in parallel row ranges: scores (rows ×
+// coef_rows, C order) is the decision function of rows [r0, r0 + rows), computed block
+// by block so that the post-processing reads it from cache. Each row's scores are the
+// same BLAS kernel's whatever the split.
+template <class T, class F>
+void for_score_blocks(const State& s, const model::AnyMatrix& X, int n_threads, F&& body) {
+  constexpr std::int64_t kBlock = 2048;
+  const std::int64_t width = classifier_shape(s).coef_rows;
+  for_row_ranges(X.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<T> scores(static_cast<std::size_t>(kBlock * width));
+    for (std::int64_t r0 = begin; r0 < end; r0 += kBlock) {
+      const std::int64_t rows = std::min(kBlock, end - r0);
+      model::AnyMatrix block = X;
+      block.data = static_cast<T*>(X.data) + r0 * X.row_stride;
+      block.rows = rows;
+      predict_rows<T>(
+          s, block, model::AnyMatrix::of(MatrixView<T>::row_major(scores.data(), rows, width)), 1);
+      body(r0, rows, scores.data());
+    }
+  });
 }
 
 // scikit-learn's predict_proba of a logistic model: [1 − expit(d), expit(d)] for binary
@@ -134,29 +146,29 @@ template <class T>
 void probabilities(const State& s, const model::AnyMatrix& X, const model::AnyMatrix& out,
                    int n_threads) {
   const ClassifierShape c = classifier_shape(s);
-  const std::vector<T> d = scores_of<T>(s, X, n_threads);
   MatrixView<T> P = out.view<T>();
-  for_row_ranges(X.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
+  for_score_blocks<T>(s, X, n_threads, [&](std::int64_t r0, std::int64_t rows, const T* d) {
+    for (std::int64_t i = 0; i < rows; ++i) {
       if (c.coef_rows == 1) {
         // A non-finite score (inf in X, or an overflow) would give a finite 0 or 1 here:
         // NaN lets the caller tell (Python then raises scikit-learn's error for inf in X,
         // or runs scikit-learn's code on an overflow).
         const T p = std::isfinite(d[i]) ? T(1) / (T(1) + std::exp(-d[i]))
                                         : std::numeric_limits<T>::quiet_NaN();
-        P(i, 0) = T(1) - p;
-        P(i, 1) = p;
+        P(r0 + i, 0) = T(1) - p;
+        P(r0 + i, 1) = p;
         continue;
       }
-      const T* z = d.data() + i * c.n_classes;
+      const T* z = d + i * c.n_classes;
+      T* prob = &P(r0 + i, 0);  // the output is C-contiguous
       T max_value = z[0];
       for (std::int64_t k = 1; k < c.n_classes; ++k) max_value = std::max(max_value, z[k]);
       T sum = 0;
       for (std::int64_t k = 0; k < c.n_classes; ++k) {
-        P(i, k) = std::exp(z[k] - max_value);
-        sum += P(i, k);
+        prob[k] = std::exp(z[k] - max_value);
+        sum += prob[k];
       }
-      for (std::int64_t k = 0; k < c.n_classes; ++k) P(i, k) /= sum;
+      for (std::int64_t k = 0; k < c.n_classes; ++k) prob[k] /= sum;
     }
   });
 }
@@ -167,19 +179,18 @@ template <class T>
 void class_indices(const State& s, const model::AnyMatrix& X, const model::AnyMatrix& out,
                    int n_threads) {
   const ClassifierShape c = classifier_shape(s);
-  const std::vector<T> d = scores_of<T>(s, X, n_threads);
   MatrixView<std::int64_t> labels = out.view<std::int64_t>();
-  for_row_ranges(X.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
+  for_score_blocks<T>(s, X, n_threads, [&](std::int64_t r0, std::int64_t rows, const T* d) {
+    for (std::int64_t i = 0; i < rows; ++i) {
       if (c.coef_rows == 1) {
-        labels(i, 0) = d[i] > 0 ? 1 : 0;
+        labels(r0 + i, 0) = d[i] > 0 ? 1 : 0;
         continue;
       }
-      const T* z = d.data() + i * c.n_classes;
+      const T* z = d + i * c.n_classes;
       std::int64_t best = 0;
       for (std::int64_t k = 0; k < c.n_classes && !std::isnan(z[best]); ++k)
         if (std::isnan(z[k]) || z[k] > z[best]) best = k;
-      labels(i, 0) = best;
+      labels(r0 + i, 0) = best;
     }
   });
 }
