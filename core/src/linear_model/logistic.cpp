@@ -176,6 +176,33 @@ void split_coef(const double* coef, std::int64_t K, std::int64_t p, bool fit_int
   }
 }
 
+template <class T>
+double row_weight(const LogisticProblem<T>& pr, std::int64_t row) {
+  return pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+}
+
+// Whether y is a class index below K (then *label is it).
+inline bool is_class_index(double y, std::int64_t K, std::int64_t* label) {
+  *label = y >= 0 && y < static_cast<double>(K) ? static_cast<std::int64_t>(y) : 0;
+  return y >= 0 && y < static_cast<double>(K) && y == static_cast<double>(*label);
+}
+
+// The softmax of one row's raw predictions z + b into prob (K values, shifted by their
+// maximum as scikit-learn's HalfMultinomialLoss does); returns log Σ_k exp(z_k + b_k).
+template <class T>
+double softmax(const T* z, const std::vector<double>& b, std::int64_t K, double* prob) {
+  double max_value = static_cast<double>(z[0]) + b[0];
+  for (std::int64_t k = 1; k < K; ++k)
+    max_value = std::max(max_value, static_cast<double>(z[k]) + b[k]);
+  double sum = 0.0;
+  for (std::int64_t k = 0; k < K; ++k) {
+    prob[k] = std::exp(static_cast<double>(z[k]) + b[k] - max_value);
+    sum += prob[k];
+  }
+  for (std::int64_t k = 0; k < K; ++k) prob[k] /= sum;
+  return max_value + std::log(sum);
+}
+
 struct BadLabel {
   bool found = false;
   double value = 0;
@@ -225,7 +252,7 @@ SKACCEL_VECTOR_CLONES double fused_binary_rows(const LogisticProblem<T>& pr,
     double z = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
     for (; j < p; ++j) z += static_cast<double>(x[j]) * wd[j];
     z += b;
-    const double s = pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+    const double s = row_weight(pr, row);
     const double y = pr.y[row * pr.y_stride];
     if (y != 0.0 && y != 1.0) bad = {true, y};
     double g;
@@ -278,7 +305,7 @@ double logistic_loss_gradient(const LogisticProblem<T>& pr, const double* coef, 
       raw_predictions(blk, rows, p, W.data(), K, Z.data());
       for (std::int64_t i = 0; i < rows; ++i) {
         const std::int64_t row = r0 + i;
-        const double s = pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+        const double s = row_weight(pr, row);
         const double y = pr.y[row * pr.y_stride];
         if (K == 1) {
           if (y != 0.0 && y != 1.0) bad[task] = {true, y};
@@ -293,27 +320,18 @@ double logistic_loss_gradient(const LogisticProblem<T>& pr, const double* coef, 
           G[i] = static_cast<T>(s * g);
         } else {
           const T* zr = Z.data() + i * K;
-          const auto label = static_cast<std::int64_t>(y);
-          if (!(y >= 0) || y != static_cast<double>(label) || label >= K) {
+          std::int64_t label;
+          if (!is_class_index(y, K, &label)) {
             bad[task] = {true, y};
             continue;
           }
-          double max_value = static_cast<double>(zr[0]) + b[0];
-          for (std::int64_t k = 1; k < K; ++k)
-            max_value = std::max(max_value, static_cast<double>(zr[k]) + b[k]);
-          double sum_exps = 0.0;
+          const double log_sum = softmax(zr, b, K, e.data());
+          local += s * (log_sum - (static_cast<double>(zr[label]) + b[label]));
           T* gr = G.data() + i * K;
           double* prob = pointwise ? pointwise + row * K : nullptr;
           for (std::int64_t k = 0; k < K; ++k) {
-            e[k] = std::exp(static_cast<double>(zr[k]) + b[k] - max_value);
-            sum_exps += e[k];
-          }
-          local +=
-              s * (std::log(sum_exps) + max_value - (static_cast<double>(zr[label]) + b[label]));
-          for (std::int64_t k = 0; k < K; ++k) {
-            const double pk = e[k] / sum_exps;
-            if (prob) prob[k] = pk;
-            gr[k] = static_cast<T>(s * (pk - (k == label ? 1.0 : 0.0)));
+            if (prob) prob[k] = e[k];
+            gr[k] = static_cast<T>(s * (e[k] - (k == label ? 1.0 : 0.0)));
           }
         }
       }
@@ -366,7 +384,7 @@ void logistic_hessian_product(const LogisticProblem<T>& pr, const double* pointw
         }
         // Σ_l H_{kl} r_l of the softmax: p_k (r_k − Σ_l p_l r_l), times the row's weight.
         const double* prob = pointwise + row * K;
-        const double s = pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+        const double s = row_weight(pr, row);
         double mean = 0.0;
         for (std::int64_t k = 0; k < K; ++k) mean += prob[k] * (static_cast<double>(r[k]) + vb[k]);
         for (std::int64_t k = 0; k < K; ++k)
@@ -410,7 +428,7 @@ double logistic_gradient_hessian(const LogisticProblem<T>& pr, const double* coe
       raw_predictions(blk, rows, p, W.data(), 1, Z.data());
       for (std::int64_t i = 0; i < rows; ++i) {
         const std::int64_t row = r0 + i;
-        const double s = pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+        const double s = row_weight(pr, row);
         const double y = pr.y[row * pr.y_stride];
         if (y != 0.0 && y != 1.0) bad[task] = {true, y};
         double g, h;
@@ -473,7 +491,7 @@ double logistic_multinomial_hessian(const LogisticProblem<T>& pr, const double* 
   std::vector<BadLabel> bad(max_tasks);
   run_ranges(n, n_threads, [&](int task, std::int64_t begin, std::int64_t end) {
     std::vector<T> gathered, Z, G, A, C, tmp, H;
-    std::vector<double> prob(static_cast<std::size_t>(K)), s_row;
+    std::vector<double> s_row;
     grads[task].assign(static_cast<std::size_t>(K * dof), 0.0);
     std::vector<double>& acc = blocks_kl[task];
     acc.assign(static_cast<std::size_t>(pairs * dof * dof), 0.0);
@@ -492,23 +510,13 @@ double logistic_multinomial_hessian(const LogisticProblem<T>& pr, const double* 
       raw_predictions(blk, rows, p, W.data(), K, Z.data());
       for (std::int64_t i = 0; i < rows; ++i) {
         const std::int64_t row = r0 + i;
-        const double s = pr.sample_weight ? pr.sample_weight[row * pr.sample_weight_stride] : 1.0;
+        const double s = row_weight(pr, row);
         const double y = pr.y[row * pr.y_stride];
-        const auto label = static_cast<std::int64_t>(y);
-        if (!(y >= 0) || y != static_cast<double>(label) || label >= K) bad[task] = {true, y};
-        const T* z = Z.data() + i * K;
-        double max_value = static_cast<double>(z[0]) + b[0];
-        for (std::int64_t k = 1; k < K; ++k)
-          max_value = std::max(max_value, static_cast<double>(z[k]) + b[k]);
-        double sum = 0.0;
-        for (std::int64_t k = 0; k < K; ++k) {
-          prob[k] = std::exp(static_cast<double>(z[k]) + b[k] - max_value);
-          sum += prob[k];
-        }
-        for (std::int64_t k = 0; k < K; ++k) {
-          P[i * K + k] = prob[k] / sum;
+        std::int64_t label;
+        if (!is_class_index(y, K, &label)) bad[task] = {true, y};
+        softmax(Z.data() + i * K, b, K, P.data() + i * K);
+        for (std::int64_t k = 0; k < K; ++k)
           G[i * K + k] = static_cast<T>(s * (P[i * K + k] - (k == label ? 1.0 : 0.0)));
-        }
         s_row[i] = s;
         weight += s;
         T* a = A.data() + i * dof;
