@@ -562,11 +562,13 @@ double logistic_multinomial_hessian(const LogisticProblem<T>& pr, const double* 
       for (std::int64_t l = k; l < K; ++l, ++pair) {
         // H (column-major dof×dof): element (i, j) = Σ w x̃_i x̃_j at j·dof + i.
         const double* blk = blocks_kl[t].data() + pair * dof * dof;
+        // Diagonal blocks (k = l) from their upper triangle, so the Hessian is exactly
+        // symmetric (the gemm's two halves round differently).
         for (std::int64_t j = 0; j < dof; ++j)
-          for (std::int64_t i = 0; i < dof; ++i) {
+          for (std::int64_t i = 0; i < (k == l ? j + 1 : dof); ++i) {
             const double v = blk[j * dof + i];
             hessian[(i * K + k) * m + (j * K + l)] += v;
-            if (k != l) hessian[(j * K + l) * m + (i * K + k)] += v;
+            if (k != l || i != j) hessian[(j * K + l) * m + (i * K + k)] += v;
           }
       }
   }
