@@ -768,11 +768,11 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
     def _labels_of(self, scores, namespace):
         # LinearClassifierMixin.predict: score > 0 (binary), else the first maximum.
         indices = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)
-        classes = self.classes_
-        if isinstance(classes, np.ndarray):
-            return classes[indices]
-        labels = Namespace(classes)  # classes_ of an array-API y: its namespace's take
-        return labels.xp.take(classes, labels.wrap(indices), axis=0)
+        # The labels in X's namespace and device, as scikit-learn's outputs are (classes_
+        # may be of y's namespace); str labels are NumPy's.
+        classes = np.asarray(Namespace(self.classes_).host(self.classes_))
+        labels = classes[indices]
+        return namespace.wrap(labels) if labels.dtype.kind in "biuf" else labels
 
     def predict_proba(self, X):
         """Probability estimates.
