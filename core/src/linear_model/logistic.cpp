@@ -92,6 +92,12 @@ class RowBlocks {
   std::int64_t rows_per_block() const { return rows_; }
   bool row_major() const { return row_major_; }
 
+  // body(r0, rows, block) for the blocks of rows [begin, end), each after its raw
+  // predictions Z = X_b·Wᵀ (rows × K, row-major; W: K × p) are computed.
+  template <class F>
+  void for_each_scored(std::int64_t begin, std::int64_t end, const T* W, std::int64_t K,
+                       std::vector<T>& buffer, T* Z, F&& body) const;
+
   Block<T> block(std::int64_t r0, std::int64_t rows, std::vector<T>& buffer) const {
     const std::int64_t p = X_.cols;
     if (row_major_)
@@ -126,6 +132,18 @@ void raw_predictions(const Block<T>& b, std::int64_t rows, std::int64_t p, const
     blas::gemm('T', 'N', K, rows, p, T(1), W, p, b.data, b.ld, T(0), Z, K);
   } else {
     blas::gemm('T', 'T', K, rows, p, T(1), W, p, b.data, b.ld, T(0), Z, K);
+  }
+}
+
+template <class T>
+template <class F>
+void RowBlocks<T>::for_each_scored(std::int64_t begin, std::int64_t end, const T* W, std::int64_t K,
+                                   std::vector<T>& buffer, T* Z, F&& body) const {
+  for (std::int64_t r0 = begin; r0 < end; r0 += rows_) {
+    const std::int64_t rows = std::min(rows_, end - r0);
+    const Block<T> blk = block(r0, rows, buffer);
+    raw_predictions(blk, rows, X_.cols, W, K, Z);
+    body(r0, rows, blk);
   }
 }
 
@@ -207,6 +225,16 @@ struct BadLabel {
   bool found = false;
   double value = 0;
 };
+
+// InvalidArgument when a task met a label outside the classes (raw_columns: 1 binary).
+void throw_if_bad_labels(const std::vector<BadLabel>& bad, std::int64_t raw_columns) {
+  for (const auto& f : bad)
+    if (f.found)
+      throw InvalidArgument(
+          "logistic labels must be " +
+          std::string(raw_columns == 1 ? "0 or 1" : "class indices below n_classes") + ", got " +
+          std::to_string(f.value));
+}
 
 // Adds the block's Gᵀ·X_b (K×p, in T) and Σ G (intercepts) into a K×dof double sum.
 template <class T>
@@ -296,55 +324,50 @@ double logistic_loss_gradient(const LogisticProblem<T>& pr, const double* coef, 
       bad[task] = found;
       return;
     }
-    const std::int64_t step = blocks.rows_per_block();
+    const std::int64_t step = blocks.rows_per_block();  // buffers hold one block
     Z.resize(static_cast<std::size_t>(step * K));
     G.resize(static_cast<std::size_t>(step * K));
-    for (std::int64_t r0 = begin; r0 < end; r0 += step) {
-      const std::int64_t rows = std::min(step, end - r0);
-      const Block<T> blk = blocks.block(r0, rows, gathered);
-      raw_predictions(blk, rows, p, W.data(), K, Z.data());
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const std::int64_t row = r0 + i;
-        const double s = row_weight(pr, row);
-        const double y = pr.y[row * pr.y_stride];
-        if (K == 1) {
-          if (y != 0.0 && y != 1.0) bad[task] = {true, y};
-          const double z = static_cast<double>(Z[i]) + b[0];
-          double g;
-          local += s * binomial_loss_gradient(y, z, &g);
-          if (pointwise) {
-            double h;
-            binomial_derivatives(y, z, &g, &h);
-            pointwise[row] = s * h;
+    blocks.for_each_scored(
+        begin, end, W.data(), K, gathered, Z.data(),
+        [&](std::int64_t r0, std::int64_t rows, const Block<T>& blk) {
+          for (std::int64_t i = 0; i < rows; ++i) {
+            const std::int64_t row = r0 + i;
+            const double s = row_weight(pr, row);
+            const double y = pr.y[row * pr.y_stride];
+            if (K == 1) {
+              if (y != 0.0 && y != 1.0) bad[task] = {true, y};
+              const double z = static_cast<double>(Z[i]) + b[0];
+              double g;
+              local += s * binomial_loss_gradient(y, z, &g);
+              if (pointwise) {
+                double h;
+                binomial_derivatives(y, z, &g, &h);
+                pointwise[row] = s * h;
+              }
+              G[i] = static_cast<T>(s * g);
+            } else {
+              const T* zr = Z.data() + i * K;
+              std::int64_t label;
+              if (!is_class_index(y, K, &label)) {
+                bad[task] = {true, y};
+                continue;
+              }
+              const double log_sum = softmax(zr, b, K, e.data());
+              local += s * (log_sum - (static_cast<double>(zr[label]) + b[label]));
+              T* gr = G.data() + i * K;
+              double* prob = pointwise ? pointwise + row * K : nullptr;
+              for (std::int64_t k = 0; k < K; ++k) {
+                if (prob) prob[k] = e[k];
+                gr[k] = static_cast<T>(s * (e[k] - (k == label ? 1.0 : 0.0)));
+              }
+            }
           }
-          G[i] = static_cast<T>(s * g);
-        } else {
-          const T* zr = Z.data() + i * K;
-          std::int64_t label;
-          if (!is_class_index(y, K, &label)) {
-            bad[task] = {true, y};
-            continue;
-          }
-          const double log_sum = softmax(zr, b, K, e.data());
-          local += s * (log_sum - (static_cast<double>(zr[label]) + b[label]));
-          T* gr = G.data() + i * K;
-          double* prob = pointwise ? pointwise + row * K : nullptr;
-          for (std::int64_t k = 0; k < K; ++k) {
-            if (prob) prob[k] = e[k];
-            gr[k] = static_cast<T>(s * (e[k] - (k == label ? 1.0 : 0.0)));
-          }
-        }
-      }
-      if (gradient)
-        add_gradient(blk, rows, p, K, pr.fit_intercept, G.data(), tmp, grad[task].data());
-    }
+          if (gradient)
+            add_gradient(blk, rows, p, K, pr.fit_intercept, G.data(), tmp, grad[task].data());
+        });
     loss[task] = local;
   });
-  for (const auto& f : bad)
-    if (f.found)
-      throw InvalidArgument("logistic labels must be " +
-                            std::string(K == 1 ? "0 or 1" : "class indices below n_classes") +
-                            ", got " + std::to_string(f.value));
+  throw_if_bad_labels(bad, K);
   double total = 0.0;
   for (double v : loss) total += v;
   if (gradient) {
@@ -369,29 +392,29 @@ void logistic_hessian_product(const LogisticProblem<T>& pr, const double* pointw
     std::vector<T> gathered, R, tmp;
     std::vector<double>& sum = sums[task];
     sum.assign(static_cast<std::size_t>(K * dof), 0.0);
-    const std::int64_t step = blocks.rows_per_block();
+    const std::int64_t step = blocks.rows_per_block();  // buffers hold one block
     R.resize(static_cast<std::size_t>(step * K));
-    for (std::int64_t r0 = begin; r0 < end; r0 += step) {
-      const std::int64_t rows = std::min(step, end - r0);
-      const Block<T> blk = blocks.block(r0, rows, gathered);
-      raw_predictions(blk, rows, p, V.data(), K, R.data());
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const std::int64_t row = r0 + i;
-        T* r = R.data() + i * K;
-        if (K == 1) {
-          r[0] = static_cast<T>(pointwise[row] * (static_cast<double>(r[0]) + vb[0]));
-          continue;
-        }
-        // Σ_l H_{kl} r_l of the softmax: p_k (r_k − Σ_l p_l r_l), times the row's weight.
-        const double* prob = pointwise + row * K;
-        const double s = row_weight(pr, row);
-        double mean = 0.0;
-        for (std::int64_t k = 0; k < K; ++k) mean += prob[k] * (static_cast<double>(r[k]) + vb[k]);
-        for (std::int64_t k = 0; k < K; ++k)
-          r[k] = static_cast<T>(s * prob[k] * (static_cast<double>(r[k]) + vb[k] - mean));
-      }
-      add_gradient(blk, rows, p, K, pr.fit_intercept, R.data(), tmp, sum.data());
-    }
+    blocks.for_each_scored(
+        begin, end, V.data(), K, gathered, R.data(),
+        [&](std::int64_t r0, std::int64_t rows, const Block<T>& blk) {
+          for (std::int64_t i = 0; i < rows; ++i) {
+            const std::int64_t row = r0 + i;
+            T* r = R.data() + i * K;
+            if (K == 1) {
+              r[0] = static_cast<T>(pointwise[row] * (static_cast<double>(r[0]) + vb[0]));
+              continue;
+            }
+            // Σ_l H_{kl} r_l of the softmax: p_k (r_k − Σ_l p_l r_l), times the row's weight.
+            const double* prob = pointwise + row * K;
+            const double s = row_weight(pr, row);
+            double mean = 0.0;
+            for (std::int64_t k = 0; k < K; ++k)
+              mean += prob[k] * (static_cast<double>(r[k]) + vb[k]);
+            for (std::int64_t k = 0; k < K; ++k)
+              r[k] = static_cast<T>(s * prob[k] * (static_cast<double>(r[k]) + vb[k] - mean));
+          }
+          add_gradient(blk, rows, p, K, pr.fit_intercept, R.data(), tmp, sum.data());
+        });
   });
   std::fill(out, out + K * dof, 0.0);
   for (const auto& sum : sums)
@@ -416,46 +439,45 @@ double logistic_gradient_hessian(const LogisticProblem<T>& pr, const double* coe
     std::vector<T> gathered, Z, G, A, tmp, H;
     grads[task].assign(static_cast<std::size_t>(dof), 0.0);
     hessians[task].assign(static_cast<std::size_t>(dof * dof), 0.0);
-    const std::int64_t step = blocks.rows_per_block();
+    const std::int64_t step = blocks.rows_per_block();  // buffers hold one block
     Z.resize(static_cast<std::size_t>(step));
     G.resize(static_cast<std::size_t>(step));
     A.resize(static_cast<std::size_t>(step * dof));
     H.resize(static_cast<std::size_t>(dof * dof));
     double weight = 0.0, nonpos = 0.0;
-    for (std::int64_t r0 = begin; r0 < end; r0 += step) {
-      const std::int64_t rows = std::min(step, end - r0);
-      const Block<T> blk = blocks.block(r0, rows, gathered);
-      raw_predictions(blk, rows, p, W.data(), 1, Z.data());
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const std::int64_t row = r0 + i;
-        const double s = row_weight(pr, row);
-        const double y = pr.y[row * pr.y_stride];
-        if (y != 0.0 && y != 1.0) bad[task] = {true, y};
-        double g, h;
-        binomial_derivatives(y, static_cast<double>(Z[i]) + b[0], &g, &h);
-        G[i] = static_cast<T>(s * g);
-        weight += s;
-        if (s * h <= 0) nonpos += s;
-        // √|s·h| (x, 1): its cross-product is the block's Hessian (scikit-learn takes |s·h|).
-        const T root = static_cast<T>(std::sqrt(std::abs(s * h)));
-        T* a = A.data() + i * dof;
-        for (std::int64_t j = 0; j < p; ++j) a[j] = root * pr.X(row, j);
-        if (pr.fit_intercept) a[p] = root;
-      }
-      add_gradient(blk, rows, p, 1, pr.fit_intercept, G.data(), tmp, grads[task].data());
-      if (dof > 0) {
-        blas::syrk_upper('N', dof, rows, A.data(), dof, T(0), H.data(), dof);
-        double* acc = hessians[task].data();
-        for (std::int64_t c = 0; c < dof; ++c)
-          for (std::int64_t r = 0; r <= c; ++r) acc[c * dof + r] += H[c * dof + r];
-      }
-    }
+    blocks.for_each_scored(begin, end, W.data(), 1, gathered, Z.data(),
+                           [&](std::int64_t r0, std::int64_t rows, const Block<T>& blk) {
+                             for (std::int64_t i = 0; i < rows; ++i) {
+                               const std::int64_t row = r0 + i;
+                               const double s = row_weight(pr, row);
+                               const double y = pr.y[row * pr.y_stride];
+                               if (y != 0.0 && y != 1.0) bad[task] = {true, y};
+                               double g, h;
+                               binomial_derivatives(y, static_cast<double>(Z[i]) + b[0], &g, &h);
+                               G[i] = static_cast<T>(s * g);
+                               weight += s;
+                               if (s * h <= 0) nonpos += s;
+                               // √|s·h| (x, 1): its cross-product is the block's Hessian
+                               // (scikit-learn takes |s·h|).
+                               const T root = static_cast<T>(std::sqrt(std::abs(s * h)));
+                               T* a = A.data() + i * dof;
+                               for (std::int64_t j = 0; j < p; ++j) a[j] = root * pr.X(row, j);
+                               if (pr.fit_intercept) a[p] = root;
+                             }
+                             add_gradient(blk, rows, p, 1, pr.fit_intercept, G.data(), tmp,
+                                          grads[task].data());
+                             if (dof > 0) {
+                               blas::syrk_upper('N', dof, rows, A.data(), dof, T(0), H.data(), dof);
+                               double* acc = hessians[task].data();
+                               for (std::int64_t c = 0; c < dof; ++c)
+                                 for (std::int64_t r = 0; r <= c; ++r)
+                                   acc[c * dof + r] += H[c * dof + r];
+                             }
+                           });
     weights[task] = weight;
     nonpositive[task] = nonpos;
   });
-  for (const auto& f : bad)
-    if (f.found)
-      throw InvalidArgument("logistic labels must be 0 or 1, got " + std::to_string(f.value));
+  throw_if_bad_labels(bad, 1);
   std::fill(gradient, gradient + dof, 0.0);
   std::fill(hessian, hessian + dof * dof, 0.0);
   double total = 0.0, nonpos = 0.0;
@@ -495,7 +517,7 @@ double logistic_multinomial_hessian(const LogisticProblem<T>& pr, const double* 
     grads[task].assign(static_cast<std::size_t>(K * dof), 0.0);
     std::vector<double>& acc = blocks_kl[task];
     acc.assign(static_cast<std::size_t>(pairs * dof * dof), 0.0);
-    const std::int64_t step = blocks.rows_per_block();
+    const std::int64_t step = blocks.rows_per_block();  // buffers hold one block
     Z.resize(static_cast<std::size_t>(step * K));
     G.resize(static_cast<std::size_t>(step * K));
     A.resize(static_cast<std::size_t>(step * dof));
@@ -504,52 +526,48 @@ double logistic_multinomial_hessian(const LogisticProblem<T>& pr, const double* 
     std::vector<double> P(static_cast<std::size_t>(step * K));  // probabilities
     s_row.resize(static_cast<std::size_t>(step));
     double weight = 0.0;
-    for (std::int64_t r0 = begin; r0 < end; r0 += step) {
-      const std::int64_t rows = std::min(step, end - r0);
-      const Block<T> blk = blocks.block(r0, rows, gathered);
-      raw_predictions(blk, rows, p, W.data(), K, Z.data());
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const std::int64_t row = r0 + i;
-        const double s = row_weight(pr, row);
-        const double y = pr.y[row * pr.y_stride];
-        std::int64_t label;
-        if (!is_class_index(y, K, &label)) bad[task] = {true, y};
-        softmax(Z.data() + i * K, b, K, P.data() + i * K);
-        for (std::int64_t k = 0; k < K; ++k)
-          G[i * K + k] = static_cast<T>(s * (P[i * K + k] - (k == label ? 1.0 : 0.0)));
-        s_row[i] = s;
-        weight += s;
-        T* a = A.data() + i * dof;
-        for (std::int64_t j = 0; j < p; ++j) a[j] = pr.X(row, j);
-        if (pr.fit_intercept) a[p] = T(1);
-      }
-      add_gradient(blk, rows, p, K, pr.fit_intercept, G.data(), tmp, grads[task].data());
-      // Block (k, l), k ≤ l: Aᵀ diag(w) A with w = s p_k (δ_kl − p_l), by one gemm on the
-      // block while A is in cache.
-      std::int64_t pair = 0;
-      for (std::int64_t k = 0; k < K; ++k) {
-        for (std::int64_t l = k; l < K; ++l, ++pair) {
+    blocks.for_each_scored(
+        begin, end, W.data(), K, gathered, Z.data(),
+        [&](std::int64_t r0, std::int64_t rows, const Block<T>& blk) {
           for (std::int64_t i = 0; i < rows; ++i) {
-            const double pk = P[i * K + k];
-            const double w = k == l ? pk * (1 - pk) * s_row[i] : -pk * P[i * K + l] * s_row[i];
-            const T wt = static_cast<T>(w);
-            const T* a = A.data() + i * dof;
-            T* c = C.data() + i * dof;
-            for (std::int64_t j = 0; j < dof; ++j) c[j] = wt * a[j];
+            const std::int64_t row = r0 + i;
+            const double s = row_weight(pr, row);
+            const double y = pr.y[row * pr.y_stride];
+            std::int64_t label;
+            if (!is_class_index(y, K, &label)) bad[task] = {true, y};
+            softmax(Z.data() + i * K, b, K, P.data() + i * K);
+            for (std::int64_t k = 0; k < K; ++k)
+              G[i * K + k] = static_cast<T>(s * (P[i * K + k] - (k == label ? 1.0 : 0.0)));
+            s_row[i] = s;
+            weight += s;
+            T* a = A.data() + i * dof;
+            for (std::int64_t j = 0; j < p; ++j) a[j] = pr.X(row, j);
+            if (pr.fit_intercept) a[p] = T(1);
           }
-          blas::gemm('N', 'T', dof, dof, rows, T(1), A.data(), dof, C.data(), dof, T(0), H.data(),
-                     dof);
-          double* out = acc.data() + pair * dof * dof;
-          for (std::int64_t q = 0; q < dof * dof; ++q) out[q] += H[q];
-        }
-      }
-    }
+          add_gradient(blk, rows, p, K, pr.fit_intercept, G.data(), tmp, grads[task].data());
+          // Block (k, l), k ≤ l: Aᵀ diag(w) A with w = s p_k (δ_kl − p_l), by one gemm on the
+          // block while A is in cache.
+          std::int64_t pair = 0;
+          for (std::int64_t k = 0; k < K; ++k) {
+            for (std::int64_t l = k; l < K; ++l, ++pair) {
+              for (std::int64_t i = 0; i < rows; ++i) {
+                const double pk = P[i * K + k];
+                const double w = k == l ? pk * (1 - pk) * s_row[i] : -pk * P[i * K + l] * s_row[i];
+                const T wt = static_cast<T>(w);
+                const T* a = A.data() + i * dof;
+                T* c = C.data() + i * dof;
+                for (std::int64_t j = 0; j < dof; ++j) c[j] = wt * a[j];
+              }
+              blas::gemm('N', 'T', dof, dof, rows, T(1), A.data(), dof, C.data(), dof, T(0),
+                         H.data(), dof);
+              double* out = acc.data() + pair * dof * dof;
+              for (std::int64_t q = 0; q < dof * dof; ++q) out[q] += H[q];
+            }
+          }
+        });
     weights[task] = weight;
   });
-  for (const auto& f : bad)
-    if (f.found)
-      throw InvalidArgument("logistic labels must be class indices below n_classes, got " +
-                            std::to_string(f.value));
+  throw_if_bad_labels(bad, K);
   std::fill(gradient, gradient + K * dof, 0.0);
   std::fill(hessian, hessian + m * m, 0.0);
   double total = 0.0;

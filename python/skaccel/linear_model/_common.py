@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -39,6 +40,23 @@ class FitInput:
 
 def _dtype(a) -> str:
     return _dtype_name(getattr(a, "dtype", None))
+
+
+def linear_inference_input(estimator, namespace: Namespace, X):
+    """X validated for X · coef_ᵀ + intercept_ in the core (the linear models' and the
+    linear classifiers' inference), in the dtype the core computes the model in; or
+    Unsupported where scikit-learn's code must compute."""
+    if sp.issparse(estimator.coef_):
+        return Unsupported("coef_ is sparse (sparsify())")
+    X = validate_data(estimator, namespace.host(X), reset=False, ensure_all_finite=False)
+    model = _dtype(estimator.coef_)
+    intercept = estimator.intercept_
+    if not isinstance(intercept, float) and _dtype(intercept) != model:
+        return Unsupported("intercept_ and coef_ dtypes differ")
+    converted = CoreEstimatorMixin._inference_input(X, model)
+    if converted is None:
+        return Unsupported(f"X is {X.dtype}, the model {model}")
+    return converted
 
 
 class CoreLinearModelMixin(CoreEstimatorMixin):
@@ -180,15 +198,7 @@ class CoreLinearModelMixin(CoreEstimatorMixin):
         return {"coef_": namespace.wrap(coef), "intercept_": namespace.wrap(intercept)}
 
     def _predict_input(self, namespace: Namespace, X):
-        X = validate_data(self, namespace.host(X), reset=False, ensure_all_finite=False)
-        model = _dtype(self.coef_)
-        intercept = self.intercept_
-        if not isinstance(intercept, float) and _dtype(intercept) != model:
-            return Unsupported("intercept_ and coef_ dtypes differ")
-        converted = self._inference_input(X, model)
-        if converted is None:
-            return Unsupported(f"X is {X.dtype}, the model {model}")
-        return converted
+        return linear_inference_input(self, namespace, X)
 
     def _predict_core(self, X, namespace: Namespace):
         y = self._core_method("predict", X)

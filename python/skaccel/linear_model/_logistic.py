@@ -16,7 +16,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from scipy import optimize
 from sklearn._loss.loss import HalfBinomialLoss, HalfMultinomialLoss
 from sklearn.base import _fit_context
@@ -31,10 +30,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .. import _core
 from .._dispatch import NOT_FINITE, Condition, Namespace, Unsupported, dispatch, n_threads
-from .._persistence import _dtype_name
 from .._threadpool import scipy_blas_single_threaded
 from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
+from ._common import linear_inference_input
 
 try:  # scikit-learn >= 1.8: the API this class follows (penalty deprecated, no multi_class)
     from sklearn.linear_model._glm.glm import NewtonCholeskySolver
@@ -687,22 +686,6 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
 
     # --- inference --------------------------------------------------------------------------
 
-    def _inference_input(self, namespace: Namespace, X):
-        if sp.issparse(self.coef_):
-            return Unsupported("coef_ is sparse (sparsify())")
-        X = validate_data(self, namespace.host(X), reset=False, ensure_all_finite=False)
-        model = _dtype_name(getattr(self.coef_, "dtype", None))
-        intercept = self.intercept_
-        if (
-            not isinstance(intercept, float)
-            and _dtype_name(getattr(intercept, "dtype", None)) != model
-        ):
-            return Unsupported("intercept_ and coef_ dtypes differ")
-        converted = CoreEstimatorMixin._inference_input(X, model)
-        if converted is None:
-            return Unsupported(f"X is {X.dtype}, the model {model}")
-        return converted
-
     def _dispatch_inference(self, method, X, finish, fallback):
         """``method`` on the core: the registered method ``core_method`` of the validated
         X, checked finite (NaN/inf in X raise scikit-learn's error), then ``finish``."""
@@ -721,7 +704,7 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
             self,
             method,
             X,
-            prepare=functools.partial(self._inference_input, X=X),
+            prepare=functools.partial(linear_inference_input, self, X=X),
             compute=compute,
             fallback=fallback,
         )
