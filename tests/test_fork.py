@@ -82,3 +82,53 @@ def test_os_fork_child_and_grandchild_compute():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     np.testing.assert_allclose(eval(line, {"np": np}), expected, rtol=1e-12)
+
+
+def test_a_fork_while_another_thread_fits_a_logistic_model():
+    """A child forked while another thread is inside LogisticRegression's solver (scipy's
+    BLAS held single-threaded by a counted scope) gets scipy's thread counts back: the
+    thread that would end the scope does not exist in the child."""
+    import threading
+
+    from skaccel._threadpool import _scipy_blas_controllers, scipy_blas_single_threaded
+    from skaccel.linear_model import LogisticRegression
+
+    X, y = data(2)
+    labels = (y > np.median(y)).astype(int)
+    before = [lib.num_threads for lib in _scipy_blas_controllers()]
+    inside, release = threading.Event(), threading.Event()
+
+    def fitting_thread():
+        with scipy_blas_single_threaded():
+            inside.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=fitting_thread)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                LogisticRegression().fit(X[:2000], labels[:2000])
+                counts = [lib.num_threads for lib in _scipy_blas_controllers()]
+                os.write(write, repr(counts).encode() + b"\n")
+                os._exit(0)
+            except BaseException:
+                os._exit(2)
+        os.close(write)
+        ready, _, _ = select.select([read], [], [], 60)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's LogisticRegression fit did not finish in 60 s")
+        with os.fdopen(read) as f:
+            in_child = eval(f.read())
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        thread.join()
+    assert in_child == before
+    assert [lib.num_threads for lib in _scipy_blas_controllers()] == before

@@ -10,6 +10,7 @@ OpenMP code. An explicit ``n_jobs`` still wins.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 import threadpoolctl
@@ -56,8 +57,6 @@ _scipy_blas_saved: list = []
 def _scipy_blas_controllers():
     """threadpoolctl's controllers of the BLAS libraries scipy ships (scipy.libs)."""
     if not hasattr(_scipy_blas_controllers, "found"):
-        import os
-
         import scipy
 
         root = os.path.dirname(os.path.dirname(os.path.abspath(scipy.__file__)))
@@ -69,6 +68,23 @@ def _scipy_blas_controllers():
             if lib.user_api == "blas" and os.path.abspath(lib.filepath).startswith(scipy_dirs)
         ]
     return _scipy_blas_controllers.found
+
+
+def _reset_scipy_blas_scope_in_child():
+    """A child forked while another thread was inside the scope: that thread does not
+    exist there, so its lock and count are dropped and scipy's thread counts restored
+    (else the child's first fit would wait forever on the copied, locked lock)."""
+    global _scipy_blas_lock, _scipy_blas_users
+    _scipy_blas_lock = threading.Lock()
+    if _scipy_blas_users:
+        for lib, threads in _scipy_blas_saved:
+            lib.set_num_threads(threads)
+    _scipy_blas_users = 0
+    _scipy_blas_saved.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_scipy_blas_scope_in_child)
 
 
 @contextlib.contextmanager
