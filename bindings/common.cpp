@@ -121,7 +121,9 @@ Value to_value(nb::handle h, const std::string& name, std::vector<nb::object>& k
     }
   }
   nb::object array = nb::borrow(h);
-  if (!nb::hasattr(h, "__dlpack__") && nb::hasattr(h, "dtype")) {  // a NumPy scalar
+  if (PyList_CheckExact(h.ptr()))  // a list of ints (ElasticNet's n_iter_ per target)
+    array = nb::module_::import_("numpy").attr("asarray")(h, "int64");
+  else if (!nb::hasattr(h, "__dlpack__") && nb::hasattr(h, "dtype")) {  // a NumPy scalar
     nb::object kind = nb::getattr(h.attr("dtype"), "kind", nb::none());
     if (nb::isinstance<nb::str>(kind)) {
       const std::string k = nb::cast<std::string>(kind);

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._persistence import check_record, version_record
+from ._persistence import _is_int_list, check_record, version_record
 from ._registry import MODEL_TYPES, estimator_class
 from .exceptions import CorruptModelError, IncompatibleModelError
 
@@ -141,6 +141,10 @@ def save(model, path, *, durable=False):
                 f"cannot save {type(model).__name__}.{key}: it is a sparse matrix "
                 "(sparsify()); call densify() first, or pickle the model"
             )
+        elif _is_int_list(value):
+            # A list of ints (ElasticNet's n_iter_ per target) is saved as an int64 vector
+            # and loads as one.
+            tensors.append((key, "int64", np.asarray(value, dtype="<i8")))
         elif isinstance(value, np.integer):
             # An integer scalar (e.g. PCA's n_components_ from np.searchsorted) is an
             # integer attribute, as the pickle validator sees it; not a 0-d tensor.

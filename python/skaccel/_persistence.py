@@ -168,6 +168,12 @@ def _numpy_dtype_name(dtype):
     return dtype.name
 
 
+def _is_int_list(value) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in value
+    )
+
+
 def describe_field(value):
     """(kind, dtype, shape, integer) of one attribute value, as the core's validator
     (model::validate_state) sees it. Arrays of any array-API namespace (NumPy, torch,
@@ -190,6 +196,9 @@ def describe_field(value):
         return "tensor", _numpy_dtype_name(value.dtype), list(value.shape), 0
     if isinstance(value, float):
         return "floating", "", [], 0
+    if _is_int_list(value):
+        # A list of ints (ElasticNet's n_iter_ for several targets): an int64 vector.
+        return "tensor", "int64", [len(value)], 0
     if isinstance(value, str):
         return "string", "", [], 0
     if hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__dlpack__"):

@@ -258,6 +258,23 @@ SKACCEL_REGISTER_MODEL_TYPE(Ridge) {
                       field("solver_", S, {}, "Solver that was used")});
 }
 
+// ElasticNet and Lasso (coordinate descent): n_iter_ is an int, or a list of ints for
+// several targets; dual_gap_ a scalar of the model's dtype, or one per target.
+std::vector<Field> coordinate_descent_fields() {
+  return {field("n_iter_", I, {"n_targets?"}, "Coordinate descent iterations per target"),
+          field("dual_gap_", F, {"n_targets?"}, "Duality gap at the end of the optimization")};
+}
+
+SKACCEL_REGISTER_MODEL_TYPE(ElasticNet) {
+  return linear_type("ElasticNet", "Linear regression with combined l1 and l2 priors",
+                     coordinate_descent_fields());
+}
+
+SKACCEL_REGISTER_MODEL_TYPE(Lasso) {
+  return linear_type("Lasso", "Linear model trained with an l1 prior (the lasso)",
+                     coordinate_descent_fields());
+}
+
 SKACCEL_REGISTER_MODEL_TYPE(IncrementalLinearRegression) {
   return linear_type("IncrementalLinearRegression", "Ordinary least squares fitted batch by batch",
                      linear_moments());

@@ -124,6 +124,8 @@ void validate_state(const ModelType& s, const std::vector<FieldValue>& values,
         break;
       case DType::integer:
         if (f.shape.empty()) break;  // checked above
+        // An int where every axis is optional (ElasticNet's n_iter_ of one target).
+        if (v.kind == Kind::integer && all_dims_optional(f)) break;
         if (v.kind != Kind::tensor || (v.dtype != "int32" && v.dtype != "int64"))
           fail(s, "attribute '" + f.name + "' must be an integer array");
         check_shape(s, f, v.shape, dims);
