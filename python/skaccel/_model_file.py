@@ -143,7 +143,7 @@ def save(model, path, *, durable=False):
             )
         elif _is_int_list(value):
             # A list of ints (ElasticNet's n_iter_ per target) is saved as an int64 vector
-            # and loads as one.
+            # (a list again on load where the class names it in _int_list_fields).
             tensors.append((key, "int64", np.asarray(value, dtype="<i8")))
         elif isinstance(value, np.integer):
             # An integer scalar (e.g. PCA's n_components_ from np.searchsorted) is an
@@ -303,8 +303,14 @@ def load(path, mmap=False, verify=True, cls=None):
     for key, value in header.get("attributes", {}).items():
         if key in declared:
             setattr(model, key, _labels_from_json(value) if isinstance(value, dict) else value)
+    # Fields a class keeps as Python lists of ints (_int_list_fields: ElasticNet's n_iter_
+    # per target) were saved as int64 vectors and become lists again.
+    int_lists = set(getattr(cls, "_int_list_fields", ()))
     for key, array in arrays.items():
-        setattr(model, key, array[()] if array.ndim == 0 else array)
+        if key in int_lists and array.ndim == 1 and array.dtype.kind == "i":
+            setattr(model, key, array.tolist())
+        else:
+            setattr(model, key, array[()] if array.ndim == 0 else array)
     if header.get("feature_names") is not None:
         model.feature_names_in_ = np.asarray(header["feature_names"], dtype=object)
     if mapped is not None:

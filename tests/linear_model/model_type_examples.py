@@ -4,8 +4,10 @@ import numpy as np
 from model_examples import Example, regression
 
 from skaccel.linear_model import (
+    ElasticNet,
     IncrementalLinearRegression,
     IncrementalRidge,
+    Lasso,
     LinearRegression,
     LogisticRegression,
     Ridge,
@@ -93,6 +95,32 @@ def _logistic_liblinear_fallback():
     return LogisticRegression(solver="liblinear", fit_intercept=False).fit(X, y), X
 
 
+def _enet_weighted_gram():
+    # n ≫ p: the Gram path; positive weights rescaled as scikit-learn does.
+    X, Y, w = regression(n=200, seed=6)
+    return ElasticNet(alpha=0.3, l1_ratio=0.7).fit(X, Y[:, 0], sample_weight=w), X
+
+
+def _enet_f32_multi_residual():
+    # n < p: the residual path, two targets (n_iter_ a list, dual_gap_ an array).
+    X, Y, _ = regression(n=20, p=30, seed=8)
+    X, Y = X.astype(np.float32), Y.astype(np.float32)
+    return ElasticNet(alpha=2.0, tol=1e-3).fit(X, Y), X
+
+
+def _lasso_wide_no_intercept():
+    X, Y, _ = regression(n=25, p=40, seed=10)
+    X = X - X.mean(axis=0)
+    return Lasso(alpha=20.0, fit_intercept=False).fit(X, Y[:, 0] - Y[:, 0].mean()), X
+
+
+def _lasso_random_positive():
+    X, Y, _ = regression(n=150, seed=9)
+    return Lasso(alpha=0.05, selection="random", random_state=0, positive=True).fit(
+        X, Y[:, 1]
+    ), X
+
+
 EXAMPLES = [
     Example("LinearRegression", "f64_weighted", _lr_weighted),
     Example("LinearRegression", "f32_multi_nointercept", _lr_f32_multi),
@@ -107,6 +135,10 @@ EXAMPLES = [
         "LogisticRegression", "object_labels_nointercept", _logistic_object_labels_no_intercept
     ),
     Example("LogisticRegression", "liblinear_fallback", _logistic_liblinear_fallback, True),
+    Example("ElasticNet", "f64_weighted_gram", _enet_weighted_gram),
+    Example("ElasticNet", "f32_multi_residual", _enet_f32_multi_residual),
+    Example("Lasso", "random_positive", _lasso_random_positive),
+    Example("Lasso", "wide_no_intercept", _lasso_wide_no_intercept),
 ]
 
 CHECKS = [
@@ -119,6 +151,10 @@ CHECKS = [
     LogisticRegression(),
     LogisticRegression(solver="newton-cg"),
     LogisticRegression(solver="newton-cholesky", fit_intercept=False),
+    ElasticNet(),
+    ElasticNet(precompute=True, selection="random", random_state=0),
+    Lasso(),
+    Lasso(positive=True, fit_intercept=False),
 ]
 
 # scikit-learn lists the same for its Ridge (sklearn/utils/_test_common/instance_generator.py).

@@ -47,13 +47,17 @@ def _doc(name, sklearn_class):
         "iterates are the same in exact arithmetic); otherwise on the residuals, reading "
         "X's columns in place (C-ordered X is copied to Fortran order first, as "
         "scikit-learn does). Sparse X, a precomputed Gram matrix, check_input=False, "
-        "negative sample weights and array-API inputs run scikit-learn's own code.\n"
+        "and negative sample weights run scikit-learn's own code. Array-API inputs on the CPU run on the core, and the fitted arrays keep their namespace and device (scikit-learn's ElasticNet has no array-API support).\n"
         + (sklearn_class.__doc__ or "").split("\n", 1)[-1]
     )
 
 
 class _CoreElasticNetMixin(CoreLinearModelMixin):
     """ElasticNet's fit on the core; Lasso shares it (l1_ratio = 1)."""
+
+    # n_iter_ of several targets is a list of ints, as scikit-learn sets it; model files
+    # store it as an int64 vector (skaccel._model_file).
+    _int_list_fields = ("n_iter_",)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, check_input=True):
@@ -92,8 +96,6 @@ class _CoreElasticNetMixin(CoreLinearModelMixin):
     def _fit_input(self, namespace: Namespace, X, y, sample_weight, check_input=True):
         if not check_input:
             return Unsupported("check_input=False")
-        if not namespace.is_numpy:
-            return Unsupported("array API input (scikit-learn's ElasticNet has no array API path)")
         if not isinstance(self.precompute, bool | np.bool_):
             return Unsupported("a precomputed Gram matrix")
         warm = None
@@ -196,6 +198,12 @@ class _CoreElasticNetMixin(CoreLinearModelMixin):
                 "Coordinate descent iterations resulted in non-finite parameter values. The "
                 "input data may contain large values and need to be preprocessed."
             )
+        if not namespace.is_numpy:
+            # Array-API input: the fitted arrays in its namespace and on its device (0-d
+            # arrays for NumPy's scalars).
+            coef, dual_gap = namespace.wrap(np.asarray(coef)), namespace.wrap(np.asarray(dual_gap))
+            if self.fit_intercept:
+                intercept = namespace.wrap(np.asarray(intercept))
         self._apply_fields(
             {"coef_": coef, "intercept_": intercept, "n_iter_": n_iter, "dual_gap_": dual_gap}
         )
