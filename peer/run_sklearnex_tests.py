@@ -17,6 +17,7 @@ MODULES = (
     "sklearnex/linear_model/tests/test_linear.py",
     "sklearnex/linear_model/tests/test_ridge.py",
     "sklearnex/linear_model/tests/test_logreg.py",
+    "sklearnex/preview/linear_model/tests/test_lasso_elasticnet.py",
     "sklearnex/linear_model/tests/test_incremental_linear.py",
     "sklearnex/linear_model/tests/test_incremental_ridge.py",
     "sklearnex/decomposition/tests/test_pca.py",

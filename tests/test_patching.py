@@ -22,6 +22,8 @@ def test_patch_and_unpatch():
         assert LinearRegression is skaccel.linear_model.LinearRegression
         assert Ridge is skaccel.linear_model.Ridge
         assert skaccel.sklearn_is_patched(return_map=True) == {
+            "ElasticNet": True,
+            "Lasso": True,
             "LinearRegression": True,
             "LogisticRegression": True,
             "Ridge": True,

@@ -173,7 +173,7 @@ def test_patching_accepts_the_names_get_patch_names_returns():
 
     assert not skaccel.is_patched_instance(Ridge())
     with pytest.raises(ValueError, match="cannot patch"):
-        skaccel.patch_sklearn("sklearn.linear_model.Lasso")
+        skaccel.patch_sklearn("sklearn.linear_model.LassoCV")
 
 
 @pytest.mark.parametrize("target", ["cpu", "cpu:0", "auto", "gpu", "gpu:1"])

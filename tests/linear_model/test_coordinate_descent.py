@@ -289,3 +289,10 @@ def test_patched_scikit_learn_hands_out_skaccels_classes():
         assert sklearn.linear_model.Lasso is sa.Lasso
     finally:
         skaccel.unpatch_sklearn(["ElasticNet", "Lasso"])
+
+
+def test_scikit_learn_intelex_example_values():
+    """The values sklearnex's own test_sklearnex_import_lasso asserts for its Lasso."""
+    lasso = sa.Lasso(alpha=0.1).fit([[0, 0], [1, 1], [2, 2]], [0, 1, 2])
+    assert_allclose(lasso.intercept_, 0.15)
+    assert_allclose(lasso.coef_, [0.85, 0.0])
