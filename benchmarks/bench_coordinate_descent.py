@@ -15,6 +15,7 @@ Only the block between the bench_coordinate_descent markers of the output file i
 """
 
 import argparse
+import importlib
 import os
 import warnings
 from pathlib import Path
@@ -74,12 +75,24 @@ def n_iter(model):
     return "n/a" if model is None else str(int(np.max(np.atleast_1d(model.n_iter_))))
 
 
+def estimator_class(modules, lib, name):
+    """The library's class; scikit-learn-intelex has its ElasticNet and Lasso (daal4py's)
+    in sklearnex.preview.linear_model."""
+    if modules[lib] is None:
+        return None
+    found = getattr(modules[lib], name, None)
+    if found is None and lib == "sklearnex":
+        found = getattr(importlib.import_module("sklearnex.preview.linear_model"), name, None)
+    return found
+
+
 def bench_case(modules, label, X, y, repeats):
     for name, params in ESTIMATORS:
-        classes = {lib: getattr(modules[lib], name) for lib in LIBRARIES if modules[lib]}
+        classes = {lib: estimator_class(modules, lib, name) for lib in LIBRARIES}
+        classes = {lib: cls for lib, cls in classes.items() if cls is not None}
         fitted = {lib: cls(**params).fit(X, y) for lib, cls in classes.items()}  # warm-up
         iterations = ", ".join(n_iter(fitted.get(lib)) for lib in LIBRARIES)
-        jobs = {lib: lambda c=cls: c(**params).fit(X, y) for lib, cls in classes.items()}
+        jobs = {lib: lambda c=cls, kw=params: c(**kw).fit(X, y) for lib, cls in classes.items()}
         yield row(label, f"{name} fit", median_times(jobs, repeats, settled=True), iterations)
         jobs = {lib: lambda m=m: m.predict(X) for lib, m in fitted.items()}
         yield row(label, f"{name} predict", median_times(jobs, 9, settled=True))
@@ -92,25 +105,30 @@ def row(label, operation, medians, iterations=""):
     return out
 
 
+def time_paths(ElasticNet, X, y):  # noqa: N803 - the class under test
+    """Median fit times of the forced Gram path (precompute=True) and the forced residual
+    path (the crossover constant patched to infinity, precompute=False)."""
+    from skaccel.linear_model import _coordinate_descent as cd
+
+    saved = cd._GRAM_MIN_SAMPLES_PER_FEATURE
+
+    def gram():
+        ElasticNet(alpha=0.1, precompute=True).fit(X, y)
+
+    def residual():
+        cd._GRAM_MIN_SAMPLES_PER_FEATURE = float("inf")
+        try:
+            ElasticNet(alpha=0.1, precompute=False).fit(X, y)
+        finally:
+            cd._GRAM_MIN_SAMPLES_PER_FEATURE = saved
+
+    return median_times({"gram": gram, "residual": residual}, 5, settled=True)
+
+
 def path_rows(ElasticNet, cases):  # noqa: N803 - the class under test
     for n, p in cases:
         X, y = make_data(n, p, np.float64, seed=1)
-        X = np.asfortranarray(X)
-        # Forced paths: precompute=True is the Gram path; _GRAM_MIN_SAMPLES_PER_FEATURE
-        # patched to infinity forces the residual path for precompute=False.
-        from skaccel.linear_model import _coordinate_descent as cd
-
-        saved = cd._GRAM_MIN_SAMPLES_PER_FEATURE
-
-        def residual():
-            cd._GRAM_MIN_SAMPLES_PER_FEATURE = float("inf")
-            try:
-                ElasticNet(alpha=0.1, precompute=False).fit(X, y)
-            finally:
-                cd._GRAM_MIN_SAMPLES_PER_FEATURE = saved
-
-        jobs = {"gram": lambda: ElasticNet(alpha=0.1, precompute=True).fit(X, y), "residual": residual}
-        medians = median_times(jobs, 5, settled=True)
+        medians = time_paths(ElasticNet, np.asfortranarray(X), y)
         out = [f"{n:,}×{p:,}", fmt(medians["gram"]), fmt(medians["residual"])]
         out.append(ratio(medians["gram"], medians["residual"]))
         print(" | ".join(out), flush=True)

@@ -26,8 +26,8 @@ using Coef = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cp
 template <class T>
 nb::object fit_elastic_net(In2D<T> X, In2D<T> Y, std::optional<In1D<T>> sw, bool fit_intercept,
                            bool gram, Coef coef0, std::vector<std::uint32_t> seeds, double l1,
-                           double l2, std::int64_t max_iter, double tol, bool positive,
-                           bool random, int n_threads) {
+                           double l2, std::int64_t max_iter, double tol, bool positive, bool random,
+                           int n_threads) {
   if (sw && sw->shape(0) != X.shape(0)) throw InvalidArgument("sample_weight has the wrong length");
   if (coef0.shape(0) != Y.shape(1) || coef0.shape(1) != X.shape(1))
     throw InvalidArgument("coef0 must have shape (n_targets, n_features)");
@@ -43,8 +43,8 @@ nb::object fit_elastic_net(In2D<T> X, In2D<T> Y, std::optional<In1D<T>> sw, bool
   {
     nb::gil_scoped_release release;
     fit = lm::fit_elastic_net<T>(view<T>(X), view<T>(Y), sw ? sw->data() : nullptr,
-                                 sw ? sw->stride(0) : 1, fit_intercept, gram, start, seeds,
-                                 options, n_threads);
+                                 sw ? sw->stride(0) : 1, fit_intercept, gram, start, seeds, options,
+                                 n_threads);
   }
   if (!fit) return nb::none();
   nb::list n_iter, gap, scaled_tol, converged;

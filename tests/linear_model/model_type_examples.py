@@ -116,9 +116,7 @@ def _lasso_wide_no_intercept():
 
 def _lasso_random_positive():
     X, Y, _ = regression(n=150, seed=9)
-    return Lasso(alpha=0.05, selection="random", random_state=0, positive=True).fit(
-        X, Y[:, 1]
-    ), X
+    return Lasso(alpha=0.05, selection="random", random_state=0, positive=True).fit(X, Y[:, 1]), X
 
 
 EXAMPLES = [

@@ -201,7 +201,9 @@ def test_non_finite_input_raises_scikit_learns_error(where, value):
     ],
     ids=["gram-array", "check-input", "sparse", "negative-weights"],
 )
-@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings(
+    "ignore::RuntimeWarning", "ignore::sklearn.exceptions.ConvergenceWarning"
+)
 def test_fallbacks_are_scikit_learns_code_and_logged(caplog, params, kwargs, reason):
     X, y = data(80, 6)
     X = np.asfortranarray(X)
@@ -266,7 +268,7 @@ def test_concurrent_fits_equal_sequential_fits():
     sequential = [sa.Lasso(alpha=0.05).fit(X, y).coef_ for X, y in cases]
     with ThreadPoolExecutor(4) as pool:
         concurrent = list(pool.map(lambda c: sa.Lasso(alpha=0.05).fit(*c).coef_, cases))
-    for a, b in zip(sequential, concurrent):
+    for a, b in zip(sequential, concurrent, strict=True):
         assert_array_equal(a, b)
 
 

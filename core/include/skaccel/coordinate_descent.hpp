@@ -34,10 +34,10 @@ struct EnetOptions {
 };
 
 struct EnetResult {
-  std::vector<double> coef;     // p
-  double gap = 0.0;             // the last duality gap computed (of the cd_fast objective)
-  double tol = 0.0;             // tol · ||y||², what the gap was compared with
-  std::int64_t n_iter = 0;      // as scikit-learn counts: 0 when w0 already converged
+  std::vector<double> coef;  // p
+  double gap = 0.0;          // the last duality gap computed (of the cd_fast objective)
+  double tol = 0.0;          // tol · ||y||², what the gap was compared with
+  std::int64_t n_iter = 0;   // as scikit-learn counts: 0 when w0 already converged
   bool converged = false;
 };
 
@@ -48,11 +48,12 @@ EnetResult enet_gram(const double* Q, const double* q, double y_norm2, std::int6
 // Residual path on y (n, one target, any stride) and X (n×p, any strides; columns are read
 // contiguously when X is F-ordered). x_mean (p) and y_mean are subtracted (zeros for no
 // intercept); sample_weight (n, already rescaled to sum to n) or nullptr for unit weights.
+// n_threads parallelises the passes over all columns (norms, the gap's Xᵀ R) by column.
 template <class T>
 EnetResult enet_residual(ConstMatrixView<T> X, const T* y, std::int64_t y_stride,
                          const double* x_mean, double y_mean, const T* sample_weight,
                          std::int64_t sample_weight_stride, std::vector<double> coef0,
-                         const EnetOptions& options);
+                         const EnetOptions& options, int n_threads = 1);
 
 // Σ_i s_i (y_i − ȳ)² for each column of Y (ȳ: y_mean, zeros without intercept).
 template <class T>
@@ -67,18 +68,17 @@ std::vector<double> weighted_centered_norms(ConstMatrixView<T> Y, const double* 
 // nullopt when X, y or the weights hold non-finite values.
 struct ElasticNetFit {
   std::int64_t n_targets = 0, n_features = 0;
-  std::vector<double> coef;    // t×p, row-major
-  std::vector<double> x_mean;  // p: the weighted means subtracted (zeros without intercept)
-  std::vector<double> y_mean;  // t
+  std::vector<double> coef;         // t×p, row-major
+  std::vector<double> x_mean;       // p: the weighted means subtracted (zeros without intercept)
+  std::vector<double> y_mean;       // t
   std::vector<EnetResult> targets;  // per target (coef moved out)
 };
 
 template <class T>
 std::optional<ElasticNetFit> fit_elastic_net(ConstMatrixView<T> X, ConstMatrixView<T> Y,
                                              const T* sample_weight,
-                                             std::int64_t sample_weight_stride,
-                                             bool fit_intercept, bool gram,
-                                             const std::vector<double>& coef0,
+                                             std::int64_t sample_weight_stride, bool fit_intercept,
+                                             bool gram, const std::vector<double>& coef0,
                                              const std::vector<std::uint32_t>& seeds,
                                              EnetOptions options, int n_threads);
 

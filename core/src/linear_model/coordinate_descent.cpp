@@ -9,6 +9,7 @@
 
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
+#include "skaccel/threading.hpp"
 
 namespace skaccel::linear_model {
 namespace {
@@ -48,7 +49,8 @@ double duality_gap(const EnetOptions& o, const std::vector<double>& w, double r_
     w_l1 += std::fabs(w[j]);
   }
   double norm = p ? (o.positive ? xta[0] : std::fabs(xta[0])) : 0.0;
-  for (std::size_t j = 1; j < p; ++j) norm = std::max(norm, o.positive ? xta[j] : std::fabs(xta[j]));
+  for (std::size_t j = 1; j < p; ++j)
+    norm = std::max(norm, o.positive ? xta[j] : std::fabs(xta[j]));
   dual_norm = norm;
   // Formulation A, with the dual point scaled into the feasible set.
   const double primal = 0.5 * (r_norm2 + beta * w_l2_norm2) + alpha * w_l1;
@@ -86,7 +88,45 @@ struct GramProblem {
   static bool start_converged(double gap, double tol) { return 0 <= gap && gap <= tol; }
 };
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// The column loops are bound by their arithmetic on SSE2; AVX2/FMA machines get clones of
+// their own (chosen once at load time; results differ across CPUs by rounding only).
+#define SKACCEL_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define SKACCEL_VECTOR_CLONES
+#endif
+
+// z · r for one contiguous column, z = s ⊙ (x − m) (s null: unit weights). The reduction
+// is vectorised (several partial sums, as BLAS's ddot has).
+template <class T>
+SKACCEL_VECTOR_CLONES double column_dot(const T* x, const double* s, double m, const double* r,
+                                        std::int64_t n) {
+  double acc = 0.0;
+  if (s) {
+#pragma omp simd reduction(+ : acc)
+    for (std::int64_t i = 0; i < n; ++i) acc += s[i] * (static_cast<double>(x[i]) - m) * r[i];
+  } else {
+#pragma omp simd reduction(+ : acc)
+    for (std::int64_t i = 0; i < n; ++i) acc += (static_cast<double>(x[i]) - m) * r[i];
+  }
+  return acc;
+}
+
+// r −= delta · z for one contiguous column.
+template <class T>
+SKACCEL_VECTOR_CLONES void column_axpy(const T* x, const double* s, double m, double delta,
+                                       double* r, std::int64_t n) {
+  if (s) {
+#pragma omp simd
+    for (std::int64_t i = 0; i < n; ++i) r[i] -= delta * (s[i] * (static_cast<double>(x[i]) - m));
+  } else {
+#pragma omp simd
+    for (std::int64_t i = 0; i < n; ++i) r[i] -= delta * (static_cast<double>(x[i]) - m);
+  }
+}
+
 // The residual representation over X's columns: z_ij = s_i (x_ij − x̄_j), with s_i = √w_i.
+// Z is never formed: each column of X is read in place (contiguously when X is F-ordered).
 template <class T>
 struct ResidualProblem {
   ConstMatrixView<T> X;
@@ -96,32 +136,55 @@ struct ResidualProblem {
   std::vector<double> R;      // y − Z w
   std::vector<double> norms;  // ||z_j||²
   double y_norm2 = 0.0;
+  int n_threads = 1;
 
+  // f(j) for every column, on threads when there is enough work: each column's result is
+  // computed the same way whatever the split (the iterates do not depend on n_threads).
   template <class F>
-  void for_rows(std::int64_t j, F&& f) const {  // f(i, z_ij)
-    const T* col = X.data + j * X.col_stride;
-    const std::int64_t rs = X.row_stride, n = X.rows;
-    const double m = x_mean[j];
-    if (scale.empty()) {
-      if (rs == 1)
-        for (std::int64_t i = 0; i < n; ++i) f(i, static_cast<double>(col[i]) - m);
-      else
-        for (std::int64_t i = 0; i < n; ++i) f(i, static_cast<double>(col[i * rs]) - m);
-    } else {
-      for (std::int64_t i = 0; i < n; ++i) f(i, scale[i] * (static_cast<double>(col[i * rs]) - m));
+  void for_columns(F&& f) const {
+    const std::int64_t p = X.cols;
+    const int tasks = static_cast<int>(
+        std::clamp<std::int64_t>(X.rows * p / (1 << 18), 1, std::min<std::int64_t>(n_threads, p)));
+    if (tasks <= 1) {
+      for (std::int64_t j = 0; j < p; ++j) f(j);
+      return;
     }
+    parallel_tasks(tasks, [&](int k) {
+      for (std::int64_t j = p * k / tasks; j < p * (k + 1) / tasks; ++j) f(j);
+    });
   }
-  double dot_residual(std::int64_t j) const {
+
+  const T* column(std::int64_t j) const { return X.data + j * X.col_stride; }
+  const double* weights() const { return scale.empty() ? nullptr : scale.data(); }
+  bool contiguous() const { return X.row_stride == 1; }
+
+  double dot(std::int64_t j, const std::vector<double>& r) const {
+    if (contiguous()) return column_dot(column(j), weights(), x_mean[j], r.data(), X.rows);
+    const T* col = column(j);
     double s = 0.0;
-    for_rows(j, [&](std::int64_t i, double z) { s += z * R[i]; });
+    for (std::int64_t i = 0; i < X.rows; ++i)
+      s += (scale.empty() ? 1.0 : scale[i]) *
+           (static_cast<double>(col[i * X.row_stride]) - x_mean[j]) * r[i];
     return s;
   }
   double norm2(std::int64_t j) const { return norms[j]; }
-  double correlation(std::int64_t j, double w_j) const {
-    return dot_residual(j) + w_j * norms[j];
-  }
+  double correlation(std::int64_t j, double w_j) const { return dot(j, R) + w_j * norms[j]; }
   void step(std::int64_t j, double delta) {  // w_j += delta: R −= delta z_j
-    for_rows(j, [&](std::int64_t i, double z) { R[i] -= delta * z; });
+    if (contiguous()) return column_axpy(column(j), weights(), x_mean[j], delta, R.data(), X.rows);
+    const T* col = column(j);
+    for (std::int64_t i = 0; i < X.rows; ++i)
+      R[i] -= delta * ((scale.empty() ? 1.0 : scale[i]) *
+                       (static_cast<double>(col[i * X.row_stride]) - x_mean[j]));
+  }
+  double column_norm2(std::int64_t j) const {
+    const T* col = column(j);
+    double s = 0.0;
+    for (std::int64_t i = 0; i < X.rows; ++i) {
+      const double z = (scale.empty() ? 1.0 : scale[i]) *
+                       (static_cast<double>(col[i * X.row_stride]) - x_mean[j]);
+      s += z * z;
+    }
+    return s;
   }
   double gap(const EnetOptions& o, const std::vector<double>& w, std::vector<double>& xta,
              double& dual_norm) const {
@@ -130,7 +193,7 @@ struct ResidualProblem {
       r_norm2 += R[i] * R[i];
       ry += R[i] * y[i];
     }
-    for (std::int64_t j = 0; j < X.cols; ++j) xta[j] = dot_residual(j);
+    for_columns([&](std::int64_t j) { xta[j] = dot(j, R); });
     return duality_gap(o, w, r_norm2, ry, xta, dual_norm);
   }
   static bool start_converged(double gap, double tol) { return gap <= tol; }
@@ -194,16 +257,16 @@ EnetResult coordinate_descent(Problem& pb, std::int64_t p, std::vector<double> w
   for (n_iter = 0; n_iter < o.max_iter; ++n_iter) {
     double w_max = 0.0, d_w_max = 0.0;
     for (std::int64_t f = 0; f < n_active; ++f) {
-      std::int64_t j =
-          o.random ? rand_int(static_cast<std::uint32_t>(n_active), state) : f;
+      std::int64_t j = o.random ? rand_int(static_cast<std::uint32_t>(n_active), state) : f;
       if (screening) j = active[j];
       const double norm2 = pb.norm2(j);
       if (norm2 == 0.0) continue;
       const double w_j = w[j];
       const double tmp = pb.correlation(j, w_j);
-      const double updated = (o.positive && tmp < 0)
-                                 ? 0.0
-                                 : sign(tmp) * std::max(std::fabs(tmp) - alpha, 0.0) / (norm2 + beta);
+      const double updated =
+          (o.positive && tmp < 0)
+              ? 0.0
+              : sign(tmp) * std::max(std::fabs(tmp) - alpha, 0.0) / (norm2 + beta);
       if (updated != w_j) pb.step(j, updated - w_j);
       w[j] = updated;
       d_w_max = std::max(d_w_max, std::fabs(updated - w_j));
@@ -237,10 +300,11 @@ template <class T>
 EnetResult enet_residual(ConstMatrixView<T> X, const T* y, std::int64_t y_stride,
                          const double* x_mean, double y_mean, const T* sample_weight,
                          std::int64_t sw_stride, std::vector<double> coef0,
-                         const EnetOptions& options) {
+                         const EnetOptions& options, int n_threads) {
   const std::int64_t n = X.rows, p = X.cols;
-  if (static_cast<std::int64_t>(coef0.size()) != p) throw InvalidArgument("coef has the wrong size");
-  ResidualProblem<T> pb{X, x_mean, {}, {}, {}, {}, 0.0};
+  if (static_cast<std::int64_t>(coef0.size()) != p)
+    throw InvalidArgument("coef has the wrong size");
+  ResidualProblem<T> pb{X, x_mean, {}, {}, {}, {}, 0.0, std::max(1, n_threads)};
   if (sample_weight) {
     pb.scale.resize(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i)
@@ -253,11 +317,7 @@ EnetResult enet_residual(ConstMatrixView<T> X, const T* y, std::int64_t y_stride
     pb.y_norm2 += pb.y[i] * pb.y[i];
   }
   pb.norms.resize(static_cast<std::size_t>(p));
-  for (std::int64_t j = 0; j < p; ++j) {
-    double s = 0.0;
-    pb.for_rows(j, [&](std::int64_t, double z) { s += z * z; });
-    pb.norms[j] = s;
-  }
+  pb.for_columns([&](std::int64_t j) { pb.norms[j] = pb.column_norm2(j); });
   pb.R = pb.y;
   for (std::int64_t j = 0; j < p; ++j)
     if (coef0[j] != 0.0) pb.step(j, coef0[j]);
@@ -265,8 +325,8 @@ EnetResult enet_residual(ConstMatrixView<T> X, const T* y, std::int64_t y_stride
 }
 
 template <class T>
-std::vector<double> weighted_centered_norms(ConstMatrixView<T> Y, const double* y_mean,
-                                            const T* sw, std::int64_t sw_stride) {
+std::vector<double> weighted_centered_norms(ConstMatrixView<T> Y, const double* y_mean, const T* sw,
+                                            std::int64_t sw_stride) {
   std::vector<double> out(static_cast<std::size_t>(Y.cols), 0.0);
   for (std::int64_t i = 0; i < Y.rows; ++i) {
     const double s = sw ? static_cast<double>(sw[i * sw_stride]) : 1.0;
@@ -281,20 +341,29 @@ std::vector<double> weighted_centered_norms(ConstMatrixView<T> Y, const double* 
 namespace {
 
 // Σ_i w_i x_ij / Σ_i w_i per column, in one pass in X's memory order.
+// F-ordered X is summed column by column, the columns split over threads (each column's
+// sum the same whatever the split).
 template <class T>
-std::vector<double> weighted_column_means(ConstMatrixView<T> X, const T* sw, std::int64_t sws) {
+std::vector<double> weighted_column_means(ConstMatrixView<T> X, const T* sw, std::int64_t sws,
+                                          int n_threads) {
   const std::int64_t n = X.rows, p = X.cols;
   std::vector<double> sum(static_cast<std::size_t>(p), 0.0);
   double total = 0.0;
   for (std::int64_t i = 0; i < n; ++i) total += sw ? static_cast<double>(sw[i * sws]) : 1.0;
-  if (X.row_stride == 1 || p == 1) {  // F-ordered: column by column
-    for (std::int64_t j = 0; j < p; ++j) {
+  if (X.row_stride == 1 || p == 1) {
+    auto column_sum = [&](std::int64_t j) {
       const T* col = X.data + j * X.col_stride;
       double s = 0.0;
       for (std::int64_t i = 0; i < n; ++i)
-        s += (sw ? static_cast<double>(sw[i * sws]) : 1.0) * static_cast<double>(col[i * X.row_stride]);
+        s += (sw ? static_cast<double>(sw[i * sws]) : 1.0) *
+             static_cast<double>(col[i * X.row_stride]);
       sum[j] = s;
-    }
+    };
+    const int tasks = static_cast<int>(std::clamp<std::int64_t>(
+        n * p / (1 << 18), 1, std::min<std::int64_t>(std::max(1, n_threads), p)));
+    parallel_tasks(tasks, [&](int k) {
+      for (std::int64_t j = p * k / tasks; j < p * (k + 1) / tasks; ++j) column_sum(j);
+    });
   } else {
     for (std::int64_t i = 0; i < n; ++i) {
       const double w = sw ? static_cast<double>(sw[i * sws]) : 1.0;
@@ -319,7 +388,8 @@ std::optional<ElasticNetFit> fit_elastic_net(ConstMatrixView<T> X, ConstMatrixVi
                                              EnetOptions options, int n_threads) {
   const std::int64_t n = X.rows, p = X.cols, t = Y.cols;
   if (Y.rows != n) throw InvalidArgument("X and y have different numbers of rows");
-  if (static_cast<std::int64_t>(coef0.size()) != t * p || static_cast<std::int64_t>(seeds.size()) != t)
+  if (static_cast<std::int64_t>(coef0.size()) != t * p ||
+      static_cast<std::int64_t>(seeds.size()) != t)
     throw InvalidArgument("coef0 must be n_targets × n_features and seeds n_targets");
   ElasticNetFit fit;
   fit.n_targets = t;
@@ -338,8 +408,7 @@ std::optional<ElasticNetFit> fit_elastic_net(ConstMatrixView<T> X, ConstMatrixVi
         accumulate_normal_equations<T>(X, Y, sw, sws, fit_intercept, n_threads);
     if (!all_finite(ne)) return std::nullopt;
     if (ne.x_scale == 1.0 && ne.y_scale == 1.0) {
-      const std::vector<double> y_norm2 =
-          weighted_centered_norms<T>(Y, ne.y_mean.data(), sw, sws);
+      const std::vector<double> y_norm2 = weighted_centered_norms<T>(Y, ne.y_mean.data(), sw, sws);
       fit.x_mean = ne.x_mean;
       fit.y_mean = ne.y_mean;
       std::vector<double> q(static_cast<std::size_t>(p));
@@ -352,8 +421,8 @@ std::optional<ElasticNetFit> fit_elastic_net(ConstMatrixView<T> X, ConstMatrixVi
     }
     // Magnitudes the cross-products had to scale: the residual path works on X itself.
   }
-  std::vector<double> means = weighted_column_means<T>(X, sw, sws);
-  std::vector<double> y_means = weighted_column_means<T>(Y, sw, sws);
+  std::vector<double> means = weighted_column_means<T>(X, sw, sws, n_threads);
+  std::vector<double> y_means = weighted_column_means<T>(Y, sw, sws, 1);
   if (!all_finite(means) || !all_finite(y_means)) return std::nullopt;
   if (!fit_intercept) {
     std::fill(means.begin(), means.end(), 0.0);
@@ -362,21 +431,21 @@ std::optional<ElasticNetFit> fit_elastic_net(ConstMatrixView<T> X, ConstMatrixVi
   for (std::int64_t k = 0; k < t; ++k) {
     options.seed = seeds[k];
     keep(k, enet_residual<T>(X, Y.data + k * Y.col_stride, Y.row_stride, means.data(), y_means[k],
-                             sw, sws, start(k), options));
+                             sw, sws, start(k), options, n_threads));
   }
   fit.x_mean = std::move(means);
   fit.y_mean = std::move(y_means);
   return fit;
 }
 
-#define SKACCEL_INSTANTIATE(T)                                                                 \
-  template std::optional<ElasticNetFit> fit_elastic_net<T>(                                   \
-      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool, bool,             \
-      const std::vector<double>&, const std::vector<std::uint32_t>&, EnetOptions, int);       \
-  template EnetResult enet_residual<T>(ConstMatrixView<T>, const T*, std::int64_t,             \
-                                       const double*, double, const T*, std::int64_t,          \
-                                       std::vector<double>, const EnetOptions&);               \
-  template std::vector<double> weighted_centered_norms<T>(ConstMatrixView<T>, const double*, \
+#define SKACCEL_INSTANTIATE(T)                                                                    \
+  template std::optional<ElasticNetFit> fit_elastic_net<T>(                                       \
+      ConstMatrixView<T>, ConstMatrixView<T>, const T*, std::int64_t, bool, bool,                 \
+      const std::vector<double>&, const std::vector<std::uint32_t>&, EnetOptions, int);           \
+  template EnetResult enet_residual<T>(ConstMatrixView<T>, const T*, std::int64_t, const double*, \
+                                       double, const T*, std::int64_t, std::vector<double>,       \
+                                       const EnetOptions&, int);                                  \
+  template std::vector<double> weighted_centered_norms<T>(ConstMatrixView<T>, const double*,      \
                                                           const T*, std::int64_t);
 SKACCEL_INSTANTIATE(float)
 SKACCEL_INSTANTIATE(double)

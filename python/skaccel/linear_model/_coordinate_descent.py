@@ -47,7 +47,9 @@ def _doc(name, sklearn_class):
         "iterates are the same in exact arithmetic); otherwise on the residuals, reading "
         "X's columns in place (C-ordered X is copied to Fortran order first, as "
         "scikit-learn does). Sparse X, a precomputed Gram matrix, check_input=False, "
-        "and negative sample weights run scikit-learn's own code. Array-API inputs on the CPU run on the core, and the fitted arrays keep their namespace and device (scikit-learn's ElasticNet has no array-API support).\n"
+        "and negative sample weights run scikit-learn's own code. Array-API inputs on the "
+        "CPU run on the core, and the fitted arrays keep their namespace and device "
+        "(scikit-learn's ElasticNet has no array-API support).\n"
         + (sklearn_class.__doc__ or "").split("\n", 1)[-1]
     )
 
@@ -171,7 +173,9 @@ class _CoreElasticNetMixin(CoreLinearModelMixin):
         )
         if result is None:
             return NOT_FINITE
-        for gap, tol, converged in zip(result["gap"], result["tol"], result["converged"]):
+        for gap, tol, converged in zip(
+            result["gap"], result["tol"], result["converged"], strict=True
+        ):
             if not converged:
                 message = f"{_MESSAGE_CONVERGENCE} Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
                 if l1 < np.finfo(np.float64).eps:
