@@ -5,7 +5,7 @@ every repeat; the table gives medians, the ratio to scikit-learn-intelex, the sp
 scikit-learn and each library's n_iter_ (skaccel and scikit-learn run the same coordinate
 descent: equal n_iter_). A second table times skaccel's two paths against each other
 (precompute=True forces the Gram path; a Fortran-ordered X with precompute=False and
-n_samples < 4 n_features takes the residual path), which is how the crossover in
+n_samples < 4 n_features or more than 256 features takes the residual path), which is how the crossover in
 skaccel/linear_model/_coordinate_descent.py was chosen.
 
     python benchmarks/bench_coordinate_descent.py          # full sizes, rewrites docs/benchmarks.md
@@ -46,7 +46,7 @@ QUICK_CASES = [
     ("1,000×1,000 float64", 1_000, 1_000, np.float64, 3),
 ]
 # (n_samples, n_features) for the Gram-versus-residual table.
-PATH_CASES = [(100_000, 100), (20_000, 100), (4_000, 100), (1_000, 100), (2_000, 1_000)]
+PATH_CASES = [(100_000, 100), (20_000, 100), (4_000, 100), (100_000, 500), (2_000, 1_000)]
 QUICK_PATH_CASES = [(20_000, 100), (1_000, 100)]
 HEADER = [
     "case",

@@ -19,10 +19,14 @@ from ._common import CoreLinearModelMixin
 _RAND_R_MAX = 2**31 - 1
 
 # The Gram path (one blocked pass for XᵀWX, then O(p · active) per epoch) against the
-# residual path (O(n · active) per epoch over X's columns): the Gram matrix costs about
-# p/4 epochs of the residual path at BLAS speed, so it pays off once n_samples is a few
-# times n_features (benchmarks/bench_coordinate_descent.py measures both).
+# residual path (O(n · active) per epoch over X's columns): the Gram matrix costs as much as
+# about p/60 epochs of the residual path on this 2-core machine (100,000×500: 0.33 s, one
+# residual epoch 0.04 s; benchmarks/bench_coordinate_descent.py), and scikit-learn's fits
+# take a few to hundreds of epochs. So the Gram path for tall X (n_samples ≥ 4 n_features)
+# of up to 256 features (at most ~4 epochs' cost), the residual path otherwise, unless
+# precompute=True asks for the Gram matrix.
 _GRAM_MIN_SAMPLES_PER_FEATURE = 4
+_GRAM_MAX_FEATURES = 256
 
 _MESSAGE_CONVERGENCE = (
     "Objective did not converge. You might want to increase the number of iterations, "
@@ -42,7 +46,8 @@ def _doc(name, sklearn_class):
         "coordinate descent of scikit-learn (the same cyclic or random coordinate order "
         "from the same random stream, gap safe screening and duality-gap stopping rule, so "
         "n_iter_ and dual_gap_ mean the same) runs in the core, in double precision. With "
-        "many more samples than features it runs on the weighted, centred Gram matrix, "
+        "n_samples ≥ 4 n_features and at most 256 features (or precompute=True) it runs on "
+        "the weighted, centred Gram matrix, "
         "computed in one blocked parallel pass over X (also for precompute=False: the "
         "iterates are the same in exact arithmetic); otherwise on the residuals, reading "
         "X's columns in place (C-ordered X is copied to Fortran order first, as "
@@ -126,6 +131,7 @@ class _CoreElasticNetMixin(CoreLinearModelMixin):
         )
         prepared.gram = bool(self.precompute) or (
             n_samples >= _GRAM_MIN_SAMPLES_PER_FEATURE * n_features
+            and n_features <= _GRAM_MAX_FEATURES
         )
         if not prepared.gram and not prepared.X.flags.f_contiguous:
             # The residual path reads X column by column.
