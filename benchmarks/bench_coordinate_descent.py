@@ -4,9 +4,9 @@ All three libraries run in one process on the same data, interleaved round-robin
 every repeat; the table gives medians, the ratio to scikit-learn-intelex, the speedup over
 scikit-learn and each library's n_iter_ (skaccel and scikit-learn run the same coordinate
 descent: equal n_iter_). A second table times skaccel's two paths against each other
-(precompute=True forces the Gram path; a Fortran-ordered X with precompute=False and
-n_samples < 4 n_features or more than 256 features takes the residual path), which is how the crossover in
-skaccel/linear_model/_coordinate_descent.py was chosen.
+(precompute=True forces the Gram path; the crossover constant patched to infinity forces the
+residual path), which is how the crossover in skaccel/linear_model/_coordinate_descent.py
+was chosen.
 
     python benchmarks/bench_coordinate_descent.py          # full sizes, rewrites docs/benchmarks.md
     python benchmarks/bench_coordinate_descent.py --quick  # small sizes, prints only
