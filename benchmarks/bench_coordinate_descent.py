@@ -31,9 +31,9 @@ from bench_linear import (
     median_times,
     ratio,
 )
+from bench_logistic import LIBRARIES, row
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-LIBRARIES = ("skaccel", "sklearnex", "sklearn")
 ESTIMATORS = (("ElasticNet", {"alpha": 0.1, "l1_ratio": 0.5}), ("Lasso", {"alpha": 0.1}))
 # (label, n_samples, n_features, dtype, fit repeats)
 FULL_CASES = [
@@ -96,13 +96,6 @@ def bench_case(modules, label, X, y, repeats):
         yield row(label, f"{name} fit", median_times(jobs, repeats, settled=True), iterations)
         jobs = {lib: lambda m=m: m.predict(X) for lib, m in fitted.items()}
         yield row(label, f"{name} predict", median_times(jobs, 9, settled=True))
-
-
-def row(label, operation, medians, iterations=""):
-    sk, ex, sl = (medians.get(lib) for lib in LIBRARIES)
-    out = [label, operation, *map(fmt, (sk, ex, sl)), ratio(sk, ex), ratio(sl, sk), iterations]
-    print(" | ".join(out), flush=True)
-    return out
 
 
 def time_paths(ElasticNet, X, y):  # noqa: N803 - the class under test

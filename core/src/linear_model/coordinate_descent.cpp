@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../common/vector_clones.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
 #include "skaccel/threading.hpp"
@@ -87,14 +88,6 @@ struct GramProblem {
   // may give a slightly negative one).
   static bool start_converged(double gap, double tol) { return 0 <= gap && gap <= tol; }
 };
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-// The column loops are bound by their arithmetic on SSE2; AVX2/FMA machines get clones of
-// their own (chosen once at load time; results differ across CPUs by rounding only).
-#define SKACCEL_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SKACCEL_VECTOR_CLONES
-#endif
 
 // z · r for one contiguous column, z = s ⊙ (x − m) (s null: unit weights). The reduction
 // is vectorised (several partial sums, as BLAS's ddot has).

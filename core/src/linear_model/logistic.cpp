@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../common/blas.hpp"
+#include "../common/vector_clones.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/threading.hpp"
 
@@ -253,13 +254,6 @@ void add_gradient(const Block<T>& blk, std::int64_t rows, std::int64_t p, std::i
 // The binary loss and gradient over rows [begin, end) of row-major X, one row at a time:
 // x·w, the pointwise terms, then g·x into the gradient while the row is in L1 -- X is read
 // from memory once (two BLAS calls per block read it twice). Returns Σ s·loss.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-// The row loop is bound by its arithmetic on SSE2; AVX2/FMA machines get a clone of
-// their own (chosen once at load time; results differ across CPUs by rounding only).
-#define SKACCEL_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SKACCEL_VECTOR_CLONES
-#endif
 
 template <class T>
 SKACCEL_VECTOR_CLONES double fused_binary_rows(const LogisticProblem<T>& pr,
