@@ -1,0 +1,39 @@
+#pragma once
+// k-means kernels: the assignment of rows to their nearest center fused with the weighted
+// per-cluster sums the update step needs (one Lloyd iteration, as scikit-learn's
+// lloyd_iter_chunked_dense computes it), and the inertia.
+//
+// Distances are never materialised beyond one block of rows: each block of X is gathered
+// (shifted by an optional offset, as scikit-learn centres X before its fit) into a small
+// thread-local buffer in T, multiplied by the centers with one gemm, and reduced at once:
+// the nearest center is the first minimum of ‖c‖² − 2 x·c (scikit-learn's rule, ‖x‖² being
+// the same for every center). Sums and weights are accumulated in double.
+#include <cstdint>
+#include <vector>
+
+#include "skaccel/matrix.hpp"
+
+namespace skaccel::cluster {
+
+struct LloydSums {
+  std::vector<double> sums;     // k×p, row-major: Σ w x over each cluster's rows (shifted)
+  std::vector<double> weights;  // k: Σ w over each cluster's rows
+};
+
+// labels (n) receive each row's nearest center among centers (k×p, row-major, in the
+// shifted coordinates). With sums != nullptr, also the weighted sums and weights per cluster
+// of the shifted rows. offset: p values subtracted from every row (nullptr: none);
+// sample_weight: n weights with the given stride (nullptr: unit weights).
+template <class T>
+void assign_and_sum(ConstMatrixView<T> X, const T* offset, const T* sample_weight,
+                    std::int64_t sample_weight_stride, const T* centers, std::int64_t k,
+                    std::int32_t* labels, LloydSums* sums, int n_threads);
+
+// Σ_i w_i ‖x_i − offset − centers[labels_i]‖², computed from the differences (not from the
+// expanded form), in double.
+template <class T>
+double inertia(ConstMatrixView<T> X, const T* offset, const T* sample_weight,
+               std::int64_t sample_weight_stride, const T* centers, std::int64_t k,
+               const std::int32_t* labels, int n_threads);
+
+}  // namespace skaccel::cluster
