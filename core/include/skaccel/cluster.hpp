@@ -36,4 +36,30 @@ double inertia(ConstMatrixView<T> X, const T* offset, const T* sample_weight,
                std::int64_t sample_weight_stride, const T* centers, std::int64_t k,
                const std::int32_t* labels, int n_threads);
 
+// One k-means run by Lloyd's algorithm, as scikit-learn's _kmeans_single_lloyd: each
+// iteration assigns and sums (assign_and_sum), relocates the centers of empty clusters to
+// the rows farthest from their centers (_relocate_empty_clusters_dense), averages, and stops
+// when the labels repeat (strict convergence) or when the squared center shift is at most
+// tol; without strict convergence a last assignment makes the labels those of the final
+// centers. centers_init and the result are in the shifted coordinates (X − offset).
+template <class T>
+struct LloydFit {
+  std::vector<T> centers;  // k×p, row-major
+  std::vector<std::int32_t> labels;
+  double inertia = 0.0;
+  std::int64_t n_iter = 0;
+};
+
+template <class T>
+LloydFit<T> lloyd(ConstMatrixView<T> X, const T* offset, const T* sample_weight,
+                  std::int64_t sample_weight_stride, const T* centers_init, std::int64_t k,
+                  std::int64_t max_iter, double tol, int n_threads);
+
+// Euclidean distances of every row of X to every center (out: n×k), as scikit-learn's
+// euclidean_distances computes them: ‖x‖² − 2 x·c + ‖c‖², clamped at 0, square-rooted;
+// in double for float32 (scikit-learn upcasts float32 blocks too).
+template <class T>
+void center_distances(ConstMatrixView<T> X, const T* centers, std::int64_t k, MatrixView<T> out,
+                      int n_threads);
+
 }  // namespace skaccel::cluster

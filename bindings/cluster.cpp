@@ -1,0 +1,90 @@
+// k-means (skaccel/cluster.hpp): conversion only.
+#include "skaccel/cluster.hpp"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+
+#include <optional>
+#include <vector>
+
+#include "common.hpp"
+#include "skaccel/errors.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace skaccel::bindings {
+namespace {
+
+template <class T>
+using Centers = nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+
+// A NumPy array that takes over `values` (no copy).
+template <class V>
+nb::ndarray<nb::numpy, V> adopt(std::vector<V>&& values, std::initializer_list<size_t> shape) {
+  auto* owned = new std::vector<V>(std::move(values));
+  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<std::vector<V>*>(p); });
+  return nb::ndarray<nb::numpy, V>(owned->data(), shape.size(), shape.begin(), owner);
+}
+
+template <class T>
+void check_inputs(const In2D<T>& X, const std::optional<In1D<T>>& sw, const Centers<T>& centers) {
+  if (sw && sw->shape(0) != X.shape(0)) throw InvalidArgument("sample_weight has the wrong length");
+  if (centers.shape(1) != X.shape(1))
+    throw InvalidArgument("the centers and X have different numbers of features");
+}
+
+// {cluster_centers_ (k, p) in T, labels_ (n) int32, inertia, n_iter} of one Lloyd run on
+// X − offset from centers_init (in the same shifted coordinates).
+template <class T>
+nb::dict kmeans_lloyd(In2D<T> X, std::optional<In1D<T>> offset, std::optional<In1D<T>> sw,
+                      Centers<T> centers_init, std::int64_t max_iter, double tol, int n_threads) {
+  check_inputs(X, sw, centers_init);
+  if (offset && (offset->shape(0) != X.shape(1) || offset->stride(0) != 1))
+    throw InvalidArgument("offset must be a contiguous vector of n_features values");
+  const auto k = static_cast<std::int64_t>(centers_init.shape(0));
+  cluster::LloydFit<T> fit;
+  {
+    nb::gil_scoped_release release;
+    fit =
+        cluster::lloyd<T>(view<T>(X), offset ? offset->data() : nullptr, sw ? sw->data() : nullptr,
+                          sw ? sw->stride(0) : 1, centers_init.data(), k, max_iter, tol, n_threads);
+  }
+  nb::dict out;
+  out["cluster_centers_"] = adopt(std::move(fit.centers), {static_cast<size_t>(k), X.shape(1)});
+  out["labels_"] = adopt(std::move(fit.labels), {X.shape(0)});
+  out["inertia"] = fit.inertia;
+  out["n_iter"] = fit.n_iter;
+  return out;
+}
+
+// Σ w ‖x − nearest center‖² (KMeans.score's inertia), rows assigned as predict assigns them.
+template <class T>
+double kmeans_inertia(In2D<T> X, std::optional<In1D<T>> sw, Centers<T> centers, int n_threads) {
+  check_inputs(X, sw, centers);
+  const auto k = static_cast<std::int64_t>(centers.shape(0));
+  nb::gil_scoped_release release;
+  std::vector<std::int32_t> labels(X.shape(0));
+  const T* w = sw ? sw->data() : nullptr;
+  const std::int64_t ws = sw ? sw->stride(0) : 1;
+  cluster::assign_and_sum<T>(view<T>(X), nullptr, w, ws, centers.data(), k, labels.data(), nullptr,
+                             n_threads);
+  return cluster::inertia<T>(view<T>(X), nullptr, w, ws, centers.data(), k, labels.data(),
+                             n_threads);
+}
+
+}  // namespace
+
+SKACCEL_BINDINGS(cluster) {
+  m.def("kmeans_lloyd", &kmeans_lloyd<double>, "X"_a, "offset"_a.none(), "sample_weight"_a.none(),
+        "centers_init"_a, "max_iter"_a, "tol"_a, "n_threads"_a);
+  m.def("kmeans_lloyd", &kmeans_lloyd<float>, "X"_a, "offset"_a.none(), "sample_weight"_a.none(),
+        "centers_init"_a, "max_iter"_a, "tol"_a, "n_threads"_a);
+  m.def("kmeans_inertia", &kmeans_inertia<double>, "X"_a, "sample_weight"_a.none(), "centers"_a,
+        "n_threads"_a);
+  m.def("kmeans_inertia", &kmeans_inertia<float>, "X"_a, "sample_weight"_a.none(), "centers"_a,
+        "n_threads"_a);
+}
+
+}  // namespace skaccel::bindings
