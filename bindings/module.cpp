@@ -57,8 +57,7 @@ nb::dict describe_type(const model::ModelType& t) {
     d["params"] = nb::cast(m.params);
     nb::list outputs;
     for (const auto& o : m.outputs)
-      outputs.append(
-          nb::make_tuple(o.name, o.type == model::OutputType::int64 ? "int64" : "floating"));
+      outputs.append(nb::make_tuple(o.name, model::output_type_name(o.type)));
     d["outputs"] = outputs;
     methods.append(d);
   }
@@ -94,6 +93,7 @@ nb::object run_method(const std::string& type_name, const std::string& method, n
     if (!one_dimensional) shape.push_back(static_cast<size_t>(owned->cols));
     nb::dlpack::dtype dtype = owned->dtype == model::ScalarType::float32 ? nb::dtype<float>()
                               : owned->dtype == model::ScalarType::int64 ? nb::dtype<std::int64_t>()
+                              : owned->dtype == model::ScalarType::int32 ? nb::dtype<std::int32_t>()
                                                                          : nb::dtype<double>();
     static double empty = 0.0;
     void* data = owned->bytes.empty() ? static_cast<void*>(&empty) : owned->bytes.data();

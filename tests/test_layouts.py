@@ -79,6 +79,11 @@ def sklearn_twin(model):
             except TypeError:  # abstract (LinearModel)
                 continue
             twin.__dict__.update(model.__dict__)
+            # What the skaccel class computes instead of storing (KMeans' _n_threads, an
+            # efficiency parameter never saved): scikit-learn's code reads it as an attribute.
+            for name, value in vars(type(model)).items():
+                if isinstance(value, property) and name.startswith("_"):
+                    twin.__dict__[name] = getattr(model, name)
             return twin
     twin = sklearn.linear_model.LinearRegression()
     twin.__dict__.update(model.__dict__)

@@ -30,12 +30,15 @@ def test_patch_and_unpatch():
             "PCA": True,
             "IncrementalPCA": True,
             "EmpiricalCovariance": True,
+            "KMeans": True,
         }
+        from sklearn.cluster import KMeans
         from sklearn.covariance import EmpiricalCovariance
         from sklearn.decomposition import PCA
 
         assert PCA.__module__.startswith("skaccel.decomposition")
         assert EmpiricalCovariance.__module__.startswith("skaccel.covariance")
+        assert KMeans is skaccel.cluster.KMeans
     finally:
         skaccel.unpatch_sklearn()
     assert not skaccel.sklearn_is_patched()
@@ -50,9 +53,9 @@ def test_partial_patch_and_unknown_name():
     finally:
         skaccel.unpatch_sklearn()
     try:
-        skaccel.patch_sklearn("KMeans")
+        skaccel.patch_sklearn("DBSCAN")
     except ValueError as exc:
-        assert "KMeans" in str(exc)
+        assert "DBSCAN" in str(exc)
     else:
         raise AssertionError("patching an unknown estimator must fail")
 

@@ -381,6 +381,10 @@ template <>
 ElementType element_type_of<std::int64_t>() {
   return ElementType::int64;
 }
+template <>
+ElementType element_type_of<std::int32_t>() {
+  return ElementType::int32;
+}
 
 // --- .npy ------------------------------------------------------------------------------
 

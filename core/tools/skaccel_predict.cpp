@@ -266,6 +266,8 @@ void run_file(const skaccel::model_file::Model& model, const skaccel::model::Met
       write_labels(o.outputs[k], outputs[k], model.state(), method.outputs[k].labels);
     else if (outputs[k].dtype == skaccel::model::ScalarType::int64)
       write_output<std::int64_t>(o.outputs[k], outputs[k], flat);
+    else if (outputs[k].dtype == skaccel::model::ScalarType::int32)
+      write_output<std::int32_t>(o.outputs[k], outputs[k], flat);
     else
       write_output<T>(o.outputs[k], outputs[k], flat);
   }
@@ -282,7 +284,9 @@ void describe(const skaccel::model_file::Model& model) {
     std::cout << "  " << m.name << ": " << m.doc << "; outputs";
     for (const auto& out : m.outputs)
       std::cout << " " << out.name << " ("
-                << (out.type == skaccel::model::OutputType::int64 ? "int64" : model.dtype())
+                << (out.type == skaccel::model::OutputType::floating
+                        ? model.dtype()
+                        : std::string(skaccel::model::output_type_name(out.type)))
                 << (m.one_dimensional(model.state())
                         ? ", n"
                         : ", n x " + std::to_string(m.columns(model.state())))

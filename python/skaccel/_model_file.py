@@ -49,17 +49,26 @@ def _json_param(name, value):
         return value
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and value.ndim <= 1:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        # Nested lists for 2-D arrays (KMeans' init array); load gives back the lists.
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ValueError(f"cannot save parameter {name} in a model file (not finite)")
         return value.tolist()
     if isinstance(value, list | tuple) and all(
         isinstance(v, bool | int | float | np.number) for v in value
     ):
         return [v.item() if isinstance(v, np.generic) else v for v in value]
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, list | tuple) for v in value)
+    ):
+        return [_json_param(name, v) for v in value]  # rows of numbers
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return list(value)  # e.g. BasicStatistics(result_options=["mean", "max"])
     raise ValueError(
         f"cannot save parameter {name}={value!r} in a model file: only numbers, strings, "
-        "booleans, None and lists of numbers or of strings are stored"
+        "booleans, None, numeric arrays and lists of numbers or of strings are stored"
     )
 
 

@@ -37,7 +37,7 @@ class MethodInfo:
     name: str
     doc: str
     params: tuple[str, ...]  # hyperparameters the method reads
-    outputs: tuple[tuple[str, str], ...]  # (name, "floating" | "int64")
+    outputs: tuple[tuple[str, str], ...]  # (name, "floating" | "int64" | "int32")
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,11 @@ struct AnyMatrix {
 enum class OutputType {
   floating,  // the model's float dtype
   int64,     // e.g. indices, labels as class indices
+  int32,     // indices scikit-learn gives as int32 (KMeans.predict's cluster indices)
 };
+
+// "floating", "int64", "int32".
+const char* output_type_name(OutputType t);
 
 struct Output {
   Output(std::string name_, OutputType type_ = OutputType::floating, std::string labels_ = {})

@@ -10,6 +10,7 @@ namespace {
 
 using model::DType;
 using model::field;
+using model::optional;
 using model::State;
 
 const DType F = DType::floating, F64 = DType::float64, I = DType::integer;
@@ -23,7 +24,7 @@ void predict_rows(const State& s, const model::AnyMatrix& X, const model::AnyMat
   std::vector<std::int32_t> labels(static_cast<std::size_t>(X.rows));
   assign_and_sum<T>(X.view<const T>(), nullptr, nullptr, 1, centers.as<T>(), centers.shape[0],
                     labels.data(), nullptr, n_threads);
-  MatrixView<std::int64_t> result = out.view<std::int64_t>();
+  MatrixView<std::int32_t> result = out.view<std::int32_t>();
   for (std::int64_t i = 0; i < X.rows; ++i) result(i, 0) = labels[i];
 }
 
@@ -33,7 +34,7 @@ model::Method predict_method() {
   model::Method m;
   m.name = "predict";
   m.doc = "Index of the nearest cluster center";
-  m.outputs = {{"labels", model::OutputType::int64}};
+  m.outputs = {{"labels", model::OutputType::int32}};
   m.columns = [](const State&) -> std::int64_t { return 1; };
   m.one_dimensional = [](const State&) { return true; };
   m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
@@ -84,6 +85,11 @@ SKACCEL_REGISTER_MODEL_TYPE(KMeans) {
                   field("labels_", I, {"n_samples"}, "Cluster of each training row (int32)"),
                   field("inertia_", F64, {}, "Weighted sum of squared distances to the centers"),
                   field("n_iter_", I, {}, "Lloyd iterations of the best run"),
+                  // What scikit-learn's fit resolves from the parameters and X, and keeps
+                  // (its tests read _n_init).
+                  optional(field("_tol", F64, {}, "tol scaled by the mean variance of X")),
+                  optional(field("_n_init", I, {}, "Runs of the last fit")),
+                  optional(field("_algorithm", DType::string, {}, "algorithm, resolved")),
               },
               model::input_fields()),
           {predict_method(), transform_method()}};

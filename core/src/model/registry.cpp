@@ -333,10 +333,30 @@ const Method& checked_method(const State& state, std::string_view name) {
   return *m;
 }
 
+const char* output_type_name(OutputType t) {
+  switch (t) {
+    case OutputType::int64:
+      return "int64";
+    case OutputType::int32:
+      return "int32";
+    case OutputType::floating:
+      break;
+  }
+  return "floating";
+}
+
 namespace {
 
 ScalarType output_dtype(const State& state, const Output& o) {
-  return o.type == OutputType::int64 ? ScalarType::int64 : state.float_dtype();
+  switch (o.type) {
+    case OutputType::int64:
+      return ScalarType::int64;
+    case OutputType::int32:
+      return ScalarType::int32;
+    case OutputType::floating:
+      break;
+  }
+  return state.float_dtype();
 }
 
 void check_input(const State& state, const AnyMatrix& X) {

@@ -111,7 +111,7 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
         self : object
             Fitted estimator.
         """
-        return dispatch(
+        fitted = dispatch(
             self,
             "fit",
             X,
@@ -119,6 +119,9 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
             compute=self._fit_core,
             fallback=functools.partial(super().fit, X, sample_weight=sample_weight),
         )
+        # scikit-learn's _tolerance gives the int 0 for tol=0: the declared field is a float.
+        self._tol = float(self._tol)
+        return fitted
 
     def _fit_input(self, namespace: Namespace, X, sample_weight):
         if callable(self.init):
@@ -252,7 +255,7 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
             labels = self._core_method("predict", X)
             if isinstance(labels, Unsupported):
                 return labels
-            return namespace.wrap(labels.astype(np.int32))
+            return namespace.wrap(labels)
 
         return dispatch(
             self,
