@@ -26,6 +26,7 @@ MODULES = (
     "sklearnex/covariance/tests/test_incremental_covariance.py",
     "sklearnex/basic_statistics/tests/test_basic_statistics.py",
     "sklearnex/basic_statistics/tests/test_incremental_basic_statistics.py",
+    "sklearnex/cluster/tests/test_kmeans.py",
     "sklearnex/tests/test_hyperparameters.py",
 )
 
