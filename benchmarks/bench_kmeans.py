@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from _report import replace_section
 from bench_linear import environment, loaded_core_stamp, markdown_table, median_times
-from bench_logistic import LIBRARIES, row
+from bench_logistic import HEADER, LIBRARIES, row
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 MODULES = {
@@ -35,16 +35,6 @@ FULL_CASES = [
     ("1,000,000×20 float32, k=20", 1_000_000, 20, 20, np.float32, 5),
 ]
 QUICK_CASES = [("100,000×20 float64, k=20", 100_000, 20, 20, np.float64, 3)]
-HEADER = [
-    "case",
-    "operation",
-    "skaccel (s)",
-    "sklearnex (s)",
-    "sklearn (s)",
-    "skaccel/sklearnex ratio",
-    "sklearn/skaccel speedup",
-    "n_iter_ (skaccel, sklearnex, sklearn)",
-]
 
 
 def make_data(n_samples, n_features, n_clusters, dtype, seed=0):

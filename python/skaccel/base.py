@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._set_output import _get_output_config
 
 from . import _core
 from ._dispatch import Condition, Unsupported, n_threads
@@ -227,6 +228,14 @@ class CoreEstimatorMixin:
         if model_dtype == "float64" and X.dtype.kind in "fiub":
             return X.astype(np.float64)
         return None
+
+    def _output_array(self, out, namespace):
+        """The core's NumPy result in the input's namespace -- unless set_output will put it
+        in a pandas or polars frame (which is on the host, and which polars cannot build
+        from every namespace's arrays)."""
+        if _get_output_config("transform", self)["dense"] != "default":
+            return out
+        return namespace.wrap(out)
 
     def _core_method(self, method: str, X: np.ndarray):
         """Run the model type's registered inference ``method`` on the validated X (the

@@ -13,7 +13,6 @@ from sklearn.cluster._kmeans import _kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import _is_arraylike_not_scalar
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -273,11 +272,7 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
             return out
         if not np.isfinite(out).all():
             return NOT_FINITE
-        if _get_output_config("transform", self)["dense"] != "default":
-            # set_output puts it in a pandas or polars frame, on the host (polars cannot
-            # build one from every namespace's arrays).
-            return out
-        return namespace.wrap(out)
+        return self._output_array(out, namespace)
 
     def transform(self, X):
         """Transform X to a cluster-distance space.

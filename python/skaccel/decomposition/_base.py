@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._dispatch import (
@@ -65,14 +64,6 @@ class CorePCAMixin(CoreEstimatorMixin):
         if not np.isfinite(out).all():
             return NOT_FINITE
         return self._output_array(out, namespace)
-
-    def _output_array(self, out, namespace):
-        """The core's NumPy result in the input's namespace -- unless set_output will put it
-        in a pandas or polars frame (which is on the host, and which polars cannot build
-        from every namespace's arrays)."""
-        if _get_output_config("transform", self)["dense"] != "default":
-            return out
-        return namespace.wrap(out)
 
     def _dispatch_transform(self, X):
         check_is_fitted(self)
