@@ -96,6 +96,10 @@ bench: install
 	$(PY) benchmarks/bench_linear.py
 	$(PY) benchmarks/bench_moments.py --repeats 5 --output docs/benchmarks.md
 	BENCH_TMP=/dev/shm $(PY) benchmarks/bench_persistence.py --repeat 5 --output docs/benchmarks.md
+	$(PY) benchmarks/bench_logistic.py
+	$(PY) benchmarks/bench_coordinate_descent.py
+	$(PY) benchmarks/bench_kmeans.py
+	$(PY) benchmarks/bench_metrics.py
 
 # ruff and clang-format are pinned in requirements-dev.txt.
 LINT_CPP = $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'examples/*.cpp')

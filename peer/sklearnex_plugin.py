@@ -17,6 +17,7 @@ import sys
 import pytest
 
 import skaccel
+import skaccel._patching
 from skaccel._registry import MODEL_TYPES, estimator_class
 
 _TEST_PREFIX = "sklearnex."
@@ -34,6 +35,19 @@ for name, info in MODEL_TYPES.items():
         if hasattr(module, cls.__name__):
             setattr(module, cls.__name__, cls)
             PATCHED[f"{module_name}.{cls.__name__}"] = cls
+
+# Functions skaccel patches into scikit-learn (roc_auc_score, train_test_split) replace
+# scikit-learn-intelex's of the same public namespace (sklearn.metrics -> sklearnex.metrics).
+for module_name, attr, obj in skaccel._patching._patches().values():
+    if isinstance(obj, type):
+        continue
+    try:
+        module = importlib.import_module("sklearnex" + module_name[len("sklearn") :])
+    except ImportError:
+        continue
+    if hasattr(module, attr):
+        setattr(module, attr, obj)
+        PATCHED[f"{module.__name__}.{attr}"] = obj
 
 RESULTS = {}
 NOT_APPLICABLE = {}  # node id prefix -> reason
