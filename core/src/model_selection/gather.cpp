@@ -30,23 +30,20 @@ void copy_strided_rows(const ByteMatrix& src, const std::int64_t* index, std::in
   }
 }
 
-// Column by column within blocks of rows, for column-major data (a DataFrame's block):
-// each column's reads stay in that column and its writes are sequential.
+// Column by column, for column-major data (a DataFrame's block): the random reads of one
+// pass stay within one column (a few MB, cache-resident, where a row-by-row pass over
+// every column at once misses in DRAM), and the writes are sequential.
 template <class E>
 void copy_column_major_rows(const ByteMatrix& src, const std::int64_t* index,
                             std::int64_t index_stride, const MutableByteMatrix& out,
                             std::int64_t begin, std::int64_t end) {
-  constexpr std::int64_t kBlockRows = 2048;
-  for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
-    const std::int64_t r1 = std::min(end, r0 + kBlockRows);
-    for (std::int64_t j = 0; j < src.cols; ++j) {
-      const std::byte* column = src.data + j * src.col_stride;
-      std::byte* to = out.data + j * out.col_stride;
-      for (std::int64_t r = r0; r < r1; ++r) {
-        E value;
-        std::memcpy(&value, column + index[r * index_stride] * src.row_stride, sizeof(E));
-        std::memcpy(to + r * out.row_stride, &value, sizeof(E));
-      }
+  for (std::int64_t j = 0; j < src.cols; ++j) {
+    const std::byte* column = src.data + j * src.col_stride;
+    std::byte* to = out.data + j * out.col_stride;
+    for (std::int64_t r = begin; r < end; ++r) {
+      E value;
+      std::memcpy(&value, column + index[r * index_stride] * src.row_stride, sizeof(E));
+      std::memcpy(to + r * out.row_stride, &value, sizeof(E));
     }
   }
 }
@@ -82,10 +79,9 @@ void gather_rows(const ByteMatrix& src, const std::int64_t* index, std::int64_t 
                     static_cast<std::size_t>(row_bytes));
       return;
     }
-    // Column-major on either side: column by column.
-    const bool column_major =
-        src.cols > 1 && (std::abs(src.row_stride) < std::abs(src.col_stride) ||
-                         std::abs(out.row_stride) < std::abs(out.col_stride));
+    // A column-major source is read column by column (see copy_column_major_rows); a
+    // row-major one row by row, whatever the output's layout.
+    const bool column_major = src.cols > 1 && std::abs(src.row_stride) < std::abs(src.col_stride);
     if (column_major) {
       switch (src.itemsize) {
         case 1:
