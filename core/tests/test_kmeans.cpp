@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "skaccel/cluster.hpp"
@@ -62,8 +63,17 @@ std::vector<std::int32_t> nearest(const Case& c) {
 
 }  // namespace
 
-TEST(KMeans, AssignmentAndSumsMatchTheBruteForce) {
-  const Case c = make(5000, 7, 6, 1);
+// (n, p, k): the register kernel of small problems (rows and centers not multiples of its
+// tiles), and the gemm path of larger ones (k·p·8 bytes beyond 24 KiB).
+class AssignmentCases : public ::testing::TestWithParam<std::tuple<int, int, int>> {};
+INSTANTIATE_TEST_SUITE_P(KMeans, AssignmentCases,
+                         ::testing::Values(std::make_tuple(5000, 7, 6),
+                                           std::make_tuple(5001, 20, 13),
+                                           std::make_tuple(3003, 70, 60)));
+
+TEST_P(AssignmentCases, AssignmentAndSumsMatchTheBruteForce) {
+  const auto [n, p, k] = GetParam();
+  const Case c = make(n, p, k, 1);
   const auto expect = nearest(c);
   std::vector<double> F(c.n * c.p);
   for (std::int64_t i = 0; i < c.n; ++i)

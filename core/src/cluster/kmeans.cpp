@@ -2,9 +2,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "../common/blas.hpp"
+#include "../common/vector_clones.hpp"
 #include "skaccel/cluster.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/threading.hpp"
@@ -49,6 +54,129 @@ void gather_block(ConstMatrixView<T> X, const T* offset, std::int64_t r0, std::i
   }
 }
 
+// Centers per pass of the small-problem kernel: two AVX2 registers of T.
+template <class T>
+constexpr std::int64_t kLanes = 64 / static_cast<std::int64_t>(sizeof(T));
+// The small-problem kernel is used while the transposed centers fit in L1 (k·p·sizeof(T)
+// at most this): there one gemm per block of 256 rows is mostly call and packing overhead.
+constexpr std::int64_t kSmallCenterBytes = 24 * 1024;
+
+// The centers transposed (p × kp, kp = k rounded up to kLanes) and their squared norms in T,
+// the padding centers at +inf so that they are never nearest.
+template <class T>
+struct SmallCenters {
+  std::int64_t kp = 0;
+  std::vector<T> transposed, norms;
+};
+
+template <class T>
+bool small_problem(std::int64_t k, std::int64_t p) {
+  const std::int64_t kp = (k + kLanes<T> - 1) / kLanes<T> * kLanes<T>;
+  return p > 0 && kp * p * static_cast<std::int64_t>(sizeof(T)) <= kSmallCenterBytes;
+}
+
+template <class T>
+SmallCenters<T> small_centers(const T* centers, const std::vector<T>& norms, std::int64_t k,
+                              std::int64_t p) {
+  SmallCenters<T> out;
+  out.kp = (k + kLanes<T> - 1) / kLanes<T> * kLanes<T>;
+  out.transposed.assign(static_cast<std::size_t>(out.kp * p), T(0));
+  out.norms.assign(static_cast<std::size_t>(out.kp), std::numeric_limits<T>::infinity());
+  for (std::int64_t c = 0; c < k; ++c) {
+    out.norms[c] = norms[c];
+    for (std::int64_t j = 0; j < p; ++j) out.transposed[j * out.kp + c] = centers[c * p + j];
+  }
+  return out;
+}
+
+// 32-byte vectors of T (GCC/Clang vector extensions): one AVX2 register in the
+// x86-64-v3 clone, two SSE2 registers in the default one.
+template <class T>
+struct Vec32;
+template <>
+struct Vec32<double> {
+  typedef double type __attribute__((vector_size(32)));
+};
+template <>
+struct Vec32<float> {
+  typedef float type __attribute__((vector_size(32)));
+};
+
+// labels[i] = the first minimum over c of ‖c‖² − 2 x_i·c for the rows of block (rows × p,
+// row-major): R rows at a time against kLanes centers at a time, the 2R partial dot
+// products held in named vector registers (arrays of them spill to the stack). The same rule
+// as the gemm path, the dot products summed in another order (near-ties may resolve
+// differently, as they may across BLAS builds).
+template <class T, int R>
+__attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t p,
+                                                        const T* transposed, const T* norms,
+                                                        std::int64_t kp, std::int32_t* labels) {
+  using V = typename Vec32<T>::type;
+  constexpr std::int64_t W = 32 / static_cast<std::int64_t>(sizeof(T));
+  static_assert(kLanes<T> == 2 * W, "two vectors of centers per pass");
+  // Per lane: the least value so far and the first center reaching it (as T: exact for
+  // any k this path takes). The first minimum over all centers is then the least index
+  // among the lanes holding the least value.
+  V best_lo[R], best_hi[R], index_lo[R], index_hi[R];
+  V lane_lo, lane_hi;
+  for (std::int64_t l = 0; l < W; ++l) {
+    lane_lo[l] = static_cast<T>(l);
+    lane_hi[l] = static_cast<T>(W + l);
+  }
+  for (int r = 0; r < R; ++r) {
+    best_lo[r] = best_hi[r] = V{} + std::numeric_limits<T>::infinity();
+    index_lo[r] = index_hi[r] = V{};
+  }
+  for (std::int64_t c0 = 0; c0 < kp; c0 += 2 * W) {
+    V lo[R], hi[R];
+    for (int r = 0; r < R; ++r) lo[r] = hi[r] = V{};
+    const T* ct = transposed + c0;
+    for (std::int64_t j = 0; j < p; ++j, ct += kp) {
+      V c_lo, c_hi;
+      std::memcpy(&c_lo, ct, sizeof(V));
+      std::memcpy(&c_hi, ct + W, sizeof(V));
+      for (int r = 0; r < R; ++r) {
+        const T xr = x[r * p + j];
+        lo[r] += xr * c_lo;
+        hi[r] += xr * c_hi;
+      }
+    }
+    V norm_lo, norm_hi;
+    std::memcpy(&norm_lo, norms + c0, sizeof(V));
+    std::memcpy(&norm_hi, norms + c0 + W, sizeof(V));
+    const T base = static_cast<T>(c0);
+    for (int r = 0; r < R; ++r) {
+      const V d_lo = norm_lo - 2 * lo[r], d_hi = norm_hi - 2 * hi[r];
+      const auto less_lo = d_lo < best_lo[r], less_hi = d_hi < best_hi[r];
+      best_lo[r] = less_lo ? d_lo : best_lo[r];
+      best_hi[r] = less_hi ? d_hi : best_hi[r];
+      index_lo[r] = less_lo ? lane_lo + base : index_lo[r];
+      index_hi[r] = less_hi ? lane_hi + base : index_hi[r];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    T value = std::numeric_limits<T>::infinity(), index = 0;
+    for (std::int64_t l = 0; l < W; ++l)
+      for (const auto& [v, i] : {std::pair<T, T>{best_lo[r][l], index_lo[r][l]},
+                                 std::pair<T, T>{best_hi[r][l], index_hi[r][l]}})
+        if (v < value || (v == value && i < index)) {
+          value = v;
+          index = i;
+        }
+    labels[r] = static_cast<std::int32_t>(index);
+  }
+}
+
+template <class T>
+SKACCEL_VECTOR_CLONES void nearest_small(const T* block, std::int64_t rows, std::int64_t p,
+                                         const T* transposed, const T* norms, std::int64_t kp,
+                                         std::int32_t* labels) {
+  std::int64_t i = 0;
+  for (; i + 4 <= rows; i += 4)
+    nearest_rows<T, 4>(block + i * p, p, transposed, norms, kp, labels + i);
+  for (; i < rows; ++i) nearest_rows<T, 1>(block + i * p, p, transposed, norms, kp, labels + i);
+}
+
 }  // namespace
 
 template <class T>
@@ -61,13 +189,15 @@ void assign_and_sum(ConstMatrixView<T> X, const T* offset, const T* sw, std::int
   std::vector<T> center_norms(static_cast<std::size_t>(k), T(0));
   for (std::int64_t c = 0; c < k; ++c)
     for (std::int64_t j = 0; j < p; ++j) center_norms[c] += centers[c * p + j] * centers[c * p + j];
+  std::optional<SmallCenters<T>> small;
+  if (small_problem<T>(k, p)) small = small_centers(centers, center_norms, k, p);
   const int tasks = task_count(n, n_threads);
   std::vector<LloydSums> partial(sums ? static_cast<std::size_t>(tasks) : 0);
   blas::BlasThreadsScope blas_threads(1);
   parallel_tasks(tasks, [&](int task) {
     const std::int64_t begin = n * task / tasks, end = n * (task + 1) / tasks;
     std::vector<T> block(static_cast<std::size_t>(kBlockRows * std::max<std::int64_t>(p, 1)));
-    std::vector<T> scores(static_cast<std::size_t>(kBlockRows * k));
+    std::vector<T> scores(small ? 0 : static_cast<std::size_t>(kBlockRows * k));
     LloydSums* local = sums ? &partial[task] : nullptr;
     if (local) {
       local->sums.assign(static_cast<std::size_t>(k * p), 0.0);
@@ -76,30 +206,38 @@ void assign_and_sum(ConstMatrixView<T> X, const T* offset, const T* sw, std::int
     for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - r0);
       gather_block(X, offset, r0, rows, block.data());
-      // scores (rows × k, row-major) = block · centersᵀ: column-major k × rows.
-      if (p > 0)
-        blas::gemm('T', 'N', k, rows, p, T(1), centers, p, block.data(), p, T(0), scores.data(), k);
-      else
-        std::fill(scores.begin(), scores.end(), T(0));
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const T* s = scores.data() + i * k;
-        std::int32_t best = 0;
-        T best_value = center_norms[0] - 2 * s[0];
-        for (std::int64_t c = 1; c < k; ++c) {
-          const T v = center_norms[c] - 2 * s[c];
-          if (v < best_value) {
-            best_value = v;
-            best = static_cast<std::int32_t>(c);
+      if (small) {
+        nearest_small(block.data(), rows, p, small->transposed.data(), small->norms.data(),
+                      small->kp, labels + r0);
+      } else {
+        // scores (rows × k, row-major) = block · centersᵀ: column-major k × rows.
+        if (p > 0)
+          blas::gemm('T', 'N', k, rows, p, T(1), centers, p, block.data(), p, T(0), scores.data(),
+                     k);
+        else
+          std::fill(scores.begin(), scores.end(), T(0));
+        for (std::int64_t i = 0; i < rows; ++i) {
+          const T* s = scores.data() + i * k;
+          std::int32_t best = 0;
+          T best_value = center_norms[0] - 2 * s[0];
+          for (std::int64_t c = 1; c < k; ++c) {
+            const T v = center_norms[c] - 2 * s[c];
+            if (v < best_value) {
+              best_value = v;
+              best = static_cast<std::int32_t>(c);
+            }
           }
+          labels[r0 + i] = best;
         }
-        labels[r0 + i] = best;
-        if (local) {
-          const double w = sw ? static_cast<double>(sw[(r0 + i) * sws]) : 1.0;
-          double* acc = local->sums.data() + best * p;
-          const T* x = block.data() + i * p;
-          for (std::int64_t j = 0; j < p; ++j) acc[j] += w * static_cast<double>(x[j]);
-          local->weights[best] += w;
-        }
+      }
+      if (!local) continue;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const std::int32_t best = labels[r0 + i];
+        const double w = sw ? static_cast<double>(sw[(r0 + i) * sws]) : 1.0;
+        double* acc = local->sums.data() + best * p;
+        const T* x = block.data() + i * p;
+        for (std::int64_t j = 0; j < p; ++j) acc[j] += w * static_cast<double>(x[j]);
+        local->weights[best] += w;
       }
     }
   });
