@@ -61,6 +61,7 @@ test-torch: install
 	$(PIP) install $(PIP_FLAGS) "$(TORCH)"
 	SKACCEL_REQUIRE_TORCH=1 SKACCEL_REQUIRE_ARRAY_API=1 SCIPY_ARRAY_API=1 \
 	  $(PY) -m pytest -q -p no:cacheprovider tests/test_array_api.py tests/test_model_types.py \
+	  tests/metrics tests/model_selection \
 	  -k "torch or array_api"
 
 # skaccel.spmd under MPI (MPICH's mpiexec from the venv): every rank runs the tests on

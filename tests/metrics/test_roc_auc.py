@@ -235,17 +235,23 @@ def test_sparse_input_is_rejected_as_scikit_learn_rejects_it():
     _assert_same_error(np.array([[0, 1], [1, 0], [1, 1], [0, 0]]), sp.csr_matrix(np.ones((4, 2))))
 
 
-def test_array_api_input_gives_the_numpy_area():
-    xp = pytest.importorskip("array_api_strict")
-    pytest.importorskip("sklearn.externals.array_api_compat")
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+def test_array_api_input_gives_the_numpy_area(namespace):
+    xp = pytest.importorskip(namespace)
     import sklearn
 
     y = RNG.integers(0, 2, 500)
     score = RNG.random(500)
+    proba = RNG.random((500, 3))
+    proba /= proba.sum(axis=1, keepdims=True)
+    y3 = RNG.integers(0, 3, 500)
     expected = roc_auc_score(y, score)
+    expected_ovr = roc_auc_score(y3, proba, multi_class="ovr")
     with sklearn.config_context(array_api_dispatch=True):
         got = roc_auc_score(xp.asarray(y), xp.asarray(score))
+        got_ovr = roc_auc_score(xp.asarray(y3), xp.asarray(proba), multi_class="ovr")
     assert got == expected and type(got) is float
+    assert got_ovr == expected_ovr
 
 
 def test_patched_into_scikit_learns_namespace():

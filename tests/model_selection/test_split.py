@@ -229,8 +229,9 @@ def test_errors_are_scikit_learns(args, kwargs):
     _assert_same_error(*args, **kwargs)
 
 
-def test_array_api_inputs_keep_their_namespace():
-    xp = pytest.importorskip("array_api_strict")
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+def test_array_api_inputs_keep_their_namespace(namespace):
+    xp = pytest.importorskip(namespace)
     import sklearn
 
     X = RNG.standard_normal((40, 3))
