@@ -21,15 +21,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _report import replace_section
 from bench_linear import (
-    environment,
     fmt,
     load_libraries,
     loaded_core_stamp,
     markdown_table,
     median_times,
     ratio,
+    write_section,
 )
 from bench_logistic import LIBRARIES, row
 
@@ -149,7 +148,9 @@ def main():
         path_rows(modules["skaccel"].ElasticNet, QUICK_PATH_CASES if args.quick else PATH_CASES)
     )
     if output is not None:
-        body = "\n\n".join(
+        write_section(
+            output,
+            "bench_coordinate_descent",
             [
                 "## ElasticNet and Lasso (issue 10)",
                 "`ElasticNet(alpha=0.1, l1_ratio=0.5)` and `Lasso(alpha=0.1)`, other parameters "
@@ -160,11 +161,10 @@ def main():
                 markdown_table(HEADER, rows),
                 "skaccel's two paths, `ElasticNet(alpha=0.1)`, F-ordered float64 X:",
                 markdown_table(PATH_HEADER, paths),
-                environment(load_before, core_stamp),
-            ]
+            ],
+            load_before,
+            core_stamp,
         )
-        replace_section(output, "bench_coordinate_descent", body)
-        print(f"wrote {output}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _report import replace_section
-from bench_linear import environment, loaded_core_stamp, markdown_table, median_times
+from bench_linear import loaded_core_stamp, markdown_table, median_times, write_section
 from bench_logistic import HEADER, LIBRARIES, row
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -81,18 +80,19 @@ def main():
     for label, n, p, k, dtype, repeats in QUICK_CASES if args.quick else FULL_CASES:
         rows.extend(bench_case(classes, label, make_data(n, p, k, dtype), k, repeats))
     if output is not None:
-        body = "\n\n".join(
+        write_section(
+            output,
+            "bench_kmeans",
             [
                 "## KMeans (issue 9)",
                 "`KMeans(n_init=1, max_iter=30, tol=0)` from the same init array (k rows of X) "
                 "for every library; predict on the training rows. Medians of interleaved "
                 "runs; ratios below 1 mean skaccel is faster.",
                 markdown_table(HEADER, rows),
-                environment(load_before, core_stamp),
-            ]
+            ],
+            load_before,
+            core_stamp,
         )
-        replace_section(output, "bench_kmeans", body)
-        print(f"wrote {output}")
 
 
 if __name__ == "__main__":

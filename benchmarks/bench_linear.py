@@ -197,6 +197,14 @@ def environment(load_before, core_stamp):
     )
 
 
+def write_section(output, name, blocks, load_before, core_stamp):
+    """Rewrite the section `name` of the report `output`: the blocks (title, text, tables)
+    followed by the environment of the run."""
+    body = "\n\n".join([*blocks, environment(load_before, core_stamp)])
+    replace_section(output, name, body)
+    print(f"wrote {output}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")

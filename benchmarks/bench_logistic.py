@@ -18,15 +18,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _report import replace_section
 from bench_linear import (
-    environment,
     fmt,
     load_libraries,
     loaded_core_stamp,
     markdown_table,
     median_times,
     ratio,
+    write_section,
 )
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -118,7 +117,9 @@ def main():
         X, y = make_data(n, p, k, dtype)
         rows.extend(bench_case(modules, label, X, y, solvers, repeats))
     if output is not None:
-        body = "\n\n".join(
+        write_section(
+            output,
+            "bench_logistic",
             [
                 "## LogisticRegression (issue 10)",
                 "Default parameters but `solver` and `max_iter=1000`; medians of interleaved "
@@ -126,11 +127,10 @@ def main():
                 "the same optimizer (same n_iter_); scikit-learn-intelex runs oneDAL's "
                 "(its newton-cholesky is scikit-learn's code).",
                 markdown_table(HEADER, rows),
-                environment(load_before, core_stamp),
-            ]
+            ],
+            load_before,
+            core_stamp,
         )
-        replace_section(output, "bench_logistic", body)
-        print(f"wrote {output}")
 
 
 if __name__ == "__main__":

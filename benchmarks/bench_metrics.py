@@ -22,8 +22,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _report import replace_section
-from bench_linear import environment, loaded_core_stamp, markdown_table, median_times
+from bench_linear import loaded_core_stamp, markdown_table, median_times, write_section
 from bench_logistic import HEADER, row
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -114,7 +113,9 @@ def main():
     n_scores, n_rows = (1_000_000, 500_000) if args.quick else (10_000_000, 5_000_000)
     rows = list(bench_roc_auc(found, n_scores)) + list(bench_split(found, n_rows, 20))
     if output is not None:
-        body = "\n\n".join(
+        write_section(
+            output,
+            "bench_metrics",
             [
                 "## roc_auc_score and train_test_split (issue 10)",
                 "roc_auc_score of binary scores (rounded to 4 decimals, so with ties); "
@@ -122,11 +123,10 @@ def main():
                 "runs; ratios below 1 mean skaccel is faster. The last column compares each "
                 "result with scikit-learn's.",
                 markdown_table(TABLE_HEADER, rows),
-                environment(load_before, core_stamp),
-            ]
+            ],
+            load_before,
+            core_stamp,
         )
-        replace_section(output, "bench_metrics", body)
-        print(f"wrote {output}")
 
 
 if __name__ == "__main__":
