@@ -97,3 +97,23 @@ def test_python_dash_m_runs_a_script_patched(tmp_path):
         check=True,
     ).stdout
     assert out.strip() == "skaccel.linear_model._base ['a', 'b']"
+
+
+def test_every_patched_object_replaces_scikit_learns_public_name_and_is_restored():
+    """Functions (roc_auc_score, train_test_split) as classes: patched by their
+    _sklearn_patch name, restored by unpatching, the defining module left alone."""
+    import importlib
+
+    from skaccel._patching import _patches
+
+    for full, (module_name, attr, ours) in _patches().items():
+        module = importlib.import_module(module_name)
+        original = getattr(module, attr)
+        assert original is not ours, full
+        skaccel.patch_sklearn(attr)
+        try:
+            assert getattr(module, attr) is ours, full
+            assert getattr(importlib.import_module(original.__module__), attr) is original
+        finally:
+            skaccel.unpatch_sklearn()
+        assert getattr(module, attr) is original, full

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from sklearn.metrics._ranking import roc_auc_score as sk_roc_auc_score
 
-import skaccel
 from skaccel import _core
 from skaccel.metrics import roc_auc_score
 
@@ -252,17 +251,6 @@ def test_array_api_input_gives_the_numpy_area(namespace):
         got_ovr = roc_auc_score(xp.asarray(y3), xp.asarray(proba), multi_class="ovr")
     assert got == expected and type(got) is float
     assert got_ovr == expected_ovr
-
-
-def test_patched_into_scikit_learns_namespace():
-    import sklearn.metrics
-
-    skaccel.patch_sklearn("roc_auc_score")
-    try:
-        assert sklearn.metrics.roc_auc_score is roc_auc_score
-    finally:
-        skaccel.unpatch_sklearn()
-    assert sklearn.metrics.roc_auc_score is sk_roc_auc_score
 
 
 def test_the_core_rejects_bad_input():

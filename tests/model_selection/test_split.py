@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from sklearn.model_selection._split import train_test_split as sk_train_test_split
 
-import skaccel
 from skaccel import _core
 from skaccel.model_selection import train_test_split
 
@@ -241,14 +240,3 @@ def test_array_api_inputs_keep_their_namespace(namespace):
     for a, b in zip(ours, theirs, strict=True):
         assert type(a) is type(b)
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-
-
-def test_patched_into_scikit_learns_namespace():
-    import sklearn.model_selection
-
-    skaccel.patch_sklearn("train_test_split")
-    try:
-        assert sklearn.model_selection.train_test_split is train_test_split
-    finally:
-        skaccel.unpatch_sklearn()
-    assert sklearn.model_selection.train_test_split is sk_train_test_split
