@@ -69,6 +69,7 @@ class AssignmentCases : public ::testing::TestWithParam<std::tuple<int, int, int
 INSTANTIATE_TEST_SUITE_P(KMeans, AssignmentCases,
                          ::testing::Values(std::make_tuple(5000, 7, 6),
                                            std::make_tuple(5001, 20, 13),
+                                           std::make_tuple(4001, 9, 20),
                                            std::make_tuple(3003, 70, 60)));
 
 TEST_P(AssignmentCases, AssignmentAndSumsMatchTheBruteForce) {

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <limits>
 #include <optional>
-#include <utility>
 #include <vector>
 
 #include "../common/blas.hpp"
@@ -54,9 +53,10 @@ void gather_block(ConstMatrixView<T> X, const T* offset, std::int64_t r0, std::i
   }
 }
 
-// Centers per pass of the small-problem kernel: two AVX2 registers of T.
+// Centers per AVX2 register of T: the small-problem kernel takes two registers of centers
+// per pass, and one for a last odd register.
 template <class T>
-constexpr std::int64_t kLanes = 64 / static_cast<std::int64_t>(sizeof(T));
+constexpr std::int64_t kLanes = 32 / static_cast<std::int64_t>(sizeof(T));
 // The small-problem kernel is used while the transposed centers fit in L1 (k·p·sizeof(T)
 // at most this): there one gemm per block of 256 rows is mostly call and packing overhead.
 constexpr std::int64_t kSmallCenterBytes = 24 * 1024;
@@ -103,7 +103,7 @@ struct Vec32<float> {
 };
 
 // labels[i] = the first minimum over c of ‖c‖² − 2 x_i·c for the rows of block (rows × p,
-// row-major): R rows at a time against kLanes centers at a time, the 2R partial dot
+// row-major): R rows at a time against 2 kLanes centers at a time, the 2R partial dot
 // products held in named vector registers (arrays of them spill to the stack). The same rule
 // as the gemm path, the dot products summed in another order (near-ties may resolve
 // differently, as they may across BLAS builds).
@@ -113,7 +113,7 @@ __attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t
                                                         std::int64_t kp, std::int32_t* labels) {
   using V = typename Vec32<T>::type;
   constexpr std::int64_t W = 32 / static_cast<std::int64_t>(sizeof(T));
-  static_assert(kLanes<T> == 2 * W, "two vectors of centers per pass");
+  static_assert(kLanes<T> == W, "one vector of centers per register");
   // Per lane: the least value so far and the first center reaching it (as T: exact for
   // any k this path takes). The first minimum over all centers is then the least index
   // among the lanes holding the least value.
@@ -127,7 +127,8 @@ __attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t
     best_lo[r] = best_hi[r] = V{} + std::numeric_limits<T>::infinity();
     index_lo[r] = index_hi[r] = V{};
   }
-  for (std::int64_t c0 = 0; c0 < kp; c0 += 2 * W) {
+  std::int64_t c0 = 0;
+  for (; c0 + 2 * W <= kp; c0 += 2 * W) {
     V lo[R], hi[R];
     for (int r = 0; r < R; ++r) lo[r] = hi[r] = V{};
     const T* ct = transposed + c0;
@@ -154,16 +155,38 @@ __attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t
       index_hi[r] = less_hi ? lane_hi + base : index_hi[r];
     }
   }
+  if (c0 < kp) {  // one register of centers left (kp is a multiple of W)
+    V lo[R];
+    for (int r = 0; r < R; ++r) lo[r] = V{};
+    const T* ct = transposed + c0;
+    for (std::int64_t j = 0; j < p; ++j, ct += kp) {
+      V c_lo;
+      std::memcpy(&c_lo, ct, sizeof(V));
+      for (int r = 0; r < R; ++r) lo[r] += x[r * p + j] * c_lo;
+    }
+    V norm_lo;
+    std::memcpy(&norm_lo, norms + c0, sizeof(V));
+    const T base = static_cast<T>(c0);
+    for (int r = 0; r < R; ++r) {
+      const V d_lo = norm_lo - 2 * lo[r];
+      const auto less_lo = d_lo < best_lo[r];
+      best_lo[r] = less_lo ? d_lo : best_lo[r];
+      index_lo[r] = less_lo ? lane_lo + base : index_lo[r];
+    }
+  }
+  // Branch-free reductions (the winning lane is data-dependent: branches mispredict):
+  // lo against hi lane by lane, then the least value, then the least index holding it.
   for (int r = 0; r < R; ++r) {
-    T value = std::numeric_limits<T>::infinity(), index = 0;
-    for (std::int64_t l = 0; l < W; ++l)
-      for (const auto& [v, i] : {std::pair<T, T>{best_lo[r][l], index_lo[r][l]},
-                                 std::pair<T, T>{best_hi[r][l], index_hi[r][l]}})
-        if (v < value || (v == value && i < index)) {
-          value = v;
-          index = i;
-        }
-    labels[r] = static_cast<std::int32_t>(index);
+    const auto take_hi =
+        (best_hi[r] < best_lo[r]) | ((best_hi[r] == best_lo[r]) & (index_hi[r] < index_lo[r]));
+    const V value = take_hi ? best_hi[r] : best_lo[r];
+    const V index = take_hi ? index_hi[r] : index_lo[r];
+    T least = value[0];
+    for (std::int64_t l = 1; l < W; ++l) least = std::min(least, value[l]);
+    const V candidates = value == least ? index : V{} + std::numeric_limits<T>::infinity();
+    T first = candidates[0];
+    for (std::int64_t l = 1; l < W; ++l) first = std::min(first, candidates[l]);
+    labels[r] = static_cast<std::int32_t>(first);
   }
 }
 
@@ -175,6 +198,22 @@ SKACCEL_VECTOR_CLONES void nearest_small(const T* block, std::int64_t rows, std:
   for (; i + 4 <= rows; i += 4)
     nearest_rows<T, 4>(block + i * p, p, transposed, norms, kp, labels + i);
   for (; i < rows; ++i) nearest_rows<T, 1>(block + i * p, p, transposed, norms, kp, labels + i);
+}
+
+// The weighted sums (in double) of a block's rows into their clusters' accumulators;
+// vectorised over the features in the x86-64-v3 clone.
+template <class T>
+SKACCEL_VECTOR_CLONES void accumulate_block(const T* block, std::int64_t rows, std::int64_t p,
+                                            const std::int32_t* labels, const T* sw,
+                                            std::int64_t sws, double* sums, double* weights) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const std::int32_t best = labels[i];
+    const double w = sw ? static_cast<double>(sw[i * sws]) : 1.0;
+    double* acc = sums + best * p;
+    const T* x = block + i * p;
+    for (std::int64_t j = 0; j < p; ++j) acc[j] += w * static_cast<double>(x[j]);
+    weights[best] += w;
+  }
 }
 
 }  // namespace
@@ -230,15 +269,9 @@ void assign_and_sum(ConstMatrixView<T> X, const T* offset, const T* sw, std::int
           labels[r0 + i] = best;
         }
       }
-      if (!local) continue;
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const std::int32_t best = labels[r0 + i];
-        const double w = sw ? static_cast<double>(sw[(r0 + i) * sws]) : 1.0;
-        double* acc = local->sums.data() + best * p;
-        const T* x = block.data() + i * p;
-        for (std::int64_t j = 0; j < p; ++j) acc[j] += w * static_cast<double>(x[j]);
-        local->weights[best] += w;
-      }
+      if (local)
+        accumulate_block(block.data(), rows, p, labels + r0, sw ? sw + r0 * sws : nullptr, sws,
+                         local->sums.data(), local->weights.data());
     }
   });
   if (!sums) return;
