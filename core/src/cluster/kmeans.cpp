@@ -108,7 +108,7 @@ struct Vec32<float> {
 // as the gemm path, the dot products summed in another order (near-ties may resolve
 // differently, as they may across BLAS builds).
 template <class T, int R>
-__attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t p,
+__attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t ld, std::int64_t p,
                                                         const T* transposed, const T* norms,
                                                         std::int64_t kp, std::int32_t* labels) {
   using V = typename Vec32<T>::type;
@@ -137,7 +137,7 @@ __attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t
       std::memcpy(&c_lo, ct, sizeof(V));
       std::memcpy(&c_hi, ct + W, sizeof(V));
       for (int r = 0; r < R; ++r) {
-        const T xr = x[r * p + j];
+        const T xr = x[r * ld + j];
         lo[r] += xr * c_lo;
         hi[r] += xr * c_hi;
       }
@@ -162,7 +162,7 @@ __attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t
     for (std::int64_t j = 0; j < p; ++j, ct += kp) {
       V c_lo;
       std::memcpy(&c_lo, ct, sizeof(V));
-      for (int r = 0; r < R; ++r) lo[r] += x[r * p + j] * c_lo;
+      for (int r = 0; r < R; ++r) lo[r] += x[r * ld + j] * c_lo;
     }
     V norm_lo;
     std::memcpy(&norm_lo, norms + c0, sizeof(V));
@@ -191,26 +191,27 @@ __attribute__((always_inline)) inline void nearest_rows(const T* x, std::int64_t
 }
 
 template <class T>
-SKACCEL_VECTOR_CLONES void nearest_small(const T* block, std::int64_t rows, std::int64_t p,
-                                         const T* transposed, const T* norms, std::int64_t kp,
-                                         std::int32_t* labels) {
+SKACCEL_VECTOR_CLONES void nearest_small(const T* block, std::int64_t ld, std::int64_t rows,
+                                         std::int64_t p, const T* transposed, const T* norms,
+                                         std::int64_t kp, std::int32_t* labels) {
   std::int64_t i = 0;
   for (; i + 4 <= rows; i += 4)
-    nearest_rows<T, 4>(block + i * p, p, transposed, norms, kp, labels + i);
-  for (; i < rows; ++i) nearest_rows<T, 1>(block + i * p, p, transposed, norms, kp, labels + i);
+    nearest_rows<T, 4>(block + i * ld, ld, p, transposed, norms, kp, labels + i);
+  for (; i < rows; ++i)
+    nearest_rows<T, 1>(block + i * ld, ld, p, transposed, norms, kp, labels + i);
 }
 
 // The weighted sums (in double) of a block's rows into their clusters' accumulators;
 // vectorised over the features in the x86-64-v3 clone.
 template <class T>
-SKACCEL_VECTOR_CLONES void accumulate_block(const T* block, std::int64_t rows, std::int64_t p,
-                                            const std::int32_t* labels, const T* sw,
+SKACCEL_VECTOR_CLONES void accumulate_block(const T* block, std::int64_t ld, std::int64_t rows,
+                                            std::int64_t p, const std::int32_t* labels, const T* sw,
                                             std::int64_t sws, double* sums, double* weights) {
   for (std::int64_t i = 0; i < rows; ++i) {
     const std::int32_t best = labels[i];
     const double w = sw ? static_cast<double>(sw[i * sws]) : 1.0;
     double* acc = sums + best * p;
-    const T* x = block + i * p;
+    const T* x = block + i * ld;
     for (std::int64_t j = 0; j < p; ++j) acc[j] += w * static_cast<double>(x[j]);
     weights[best] += w;
   }
@@ -244,9 +245,14 @@ void assign_and_sum(ConstMatrixView<T> X, const T* offset, const T* sw, std::int
     }
     for (std::int64_t r0 = begin; r0 < end; r0 += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - r0);
-      gather_block(X, offset, r0, rows, block.data());
+      // Rows read in place when there is nothing to subtract and they are contiguous
+      // (predict on C-ordered X); otherwise gathered (and shifted) into the block.
+      const bool in_place = small && !offset && X.col_stride == 1;
+      const T* rows_data = in_place ? X.row(r0) : block.data();
+      const std::int64_t ld = in_place ? X.row_stride : p;
+      if (!in_place) gather_block(X, offset, r0, rows, block.data());
       if (small) {
-        nearest_small(block.data(), rows, p, small->transposed.data(), small->norms.data(),
+        nearest_small(rows_data, ld, rows, p, small->transposed.data(), small->norms.data(),
                       small->kp, labels + r0);
       } else {
         // scores (rows × k, row-major) = block · centersᵀ: column-major k × rows.
@@ -270,7 +276,7 @@ void assign_and_sum(ConstMatrixView<T> X, const T* offset, const T* sw, std::int
         }
       }
       if (local)
-        accumulate_block(block.data(), rows, p, labels + r0, sw ? sw + r0 * sws : nullptr, sws,
+        accumulate_block(rows_data, ld, rows, p, labels + r0, sw ? sw + r0 * sws : nullptr, sws,
                          local->sums.data(), local->weights.data());
     }
   });
