@@ -14,17 +14,15 @@ was chosen.
 Only the block between the bench_coordinate_descent markers of the output file is rewritten.
 """
 
-import argparse
 import importlib
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 from bench_linear import (
+    bench_arguments,
     fmt,
     load_libraries,
-    loaded_core_stamp,
     markdown_table,
     median_times,
     ratio,
@@ -128,13 +126,7 @@ def path_rows(ElasticNet, cases):  # noqa: N803 - the class under test
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes; print only")
-    parser.add_argument("--output", type=Path, default=None)
-    args = parser.parse_args()
-    output = args.output or (None if args.quick else DEFAULT_OUTPUT)
-    load_before = os.getloadavg()[0]
-    core_stamp = loaded_core_stamp()
+    args, output, load_before, core_stamp = bench_arguments(__doc__, DEFAULT_OUTPUT)
     modules = load_libraries()
     modules = {lib: modules.get(lib) for lib in LIBRARIES}
     warnings.simplefilter("ignore")  # convergence and sklearnex fallback notices

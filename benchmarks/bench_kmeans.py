@@ -12,14 +12,12 @@ scikit-learn-intelex and the speedup over scikit-learn.
 Only the block between the bench_kmeans markers of the output file is rewritten.
 """
 
-import argparse
 import importlib
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
-from bench_linear import loaded_core_stamp, markdown_table, median_times, write_section
+from bench_linear import bench_arguments, markdown_table, median_times, write_section
 from bench_logistic import HEADER, LIBRARIES, row
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -61,13 +59,7 @@ def bench_case(classes, label, X, k, repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes; print only")
-    parser.add_argument("--output", type=Path, default=None)
-    args = parser.parse_args()
-    output = args.output or (None if args.quick else DEFAULT_OUTPUT)
-    load_before = os.getloadavg()[0]
-    core_stamp = loaded_core_stamp()
+    args, output, load_before, core_stamp = bench_arguments(__doc__, DEFAULT_OUTPUT)
     classes = {}
     for lib in LIBRARIES:
         try:

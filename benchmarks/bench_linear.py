@@ -197,6 +197,17 @@ def environment(load_before, core_stamp):
     )
 
 
+def bench_arguments(doc, default_output):
+    """The command line of a side-by-side benchmark (--quick: small sizes, print only;
+    --output PATH), as (args, report path or None, 1-min load average, core stamp)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes; print only")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+    output = args.output or (None if args.quick else default_output)
+    return args, output, os.getloadavg()[0], loaded_core_stamp()
+
+
 def write_section(output, name, blocks, load_before, core_stamp):
     """Rewrite the section `name` of the report `output`: the blocks (title, text, tables)
     followed by the environment of the run."""

@@ -52,6 +52,16 @@ struct Element16 {
   unsigned char bytes[16];
 };
 
+template <class E>
+void copy_rows(bool by_column, const ByteMatrix& src, const std::int64_t* index,
+               std::int64_t index_stride, const MutableByteMatrix& out, std::int64_t begin,
+               std::int64_t end) {
+  if (by_column)
+    copy_column_major_rows<E>(src, index, index_stride, out, begin, end);
+  else
+    copy_strided_rows<E>(src, index, index_stride, out, begin, end);
+}
+
 }  // namespace
 
 void gather_rows(const ByteMatrix& src, const std::int64_t* index, std::int64_t index_stride,
@@ -81,35 +91,19 @@ void gather_rows(const ByteMatrix& src, const std::int64_t* index, std::int64_t 
     }
     // A column-major source is read column by column (see copy_column_major_rows); a
     // row-major one row by row, whatever the output's layout.
-    const bool column_major = src.cols > 1 && std::abs(src.row_stride) < std::abs(src.col_stride);
-    if (column_major) {
-      switch (src.itemsize) {
-        case 1:
-          return copy_column_major_rows<std::uint8_t>(src, index, index_stride, out, begin, end);
-        case 2:
-          return copy_column_major_rows<std::uint16_t>(src, index, index_stride, out, begin, end);
-        case 4:
-          return copy_column_major_rows<std::uint32_t>(src, index, index_stride, out, begin, end);
-        case 8:
-          return copy_column_major_rows<std::uint64_t>(src, index, index_stride, out, begin, end);
-        case 16:
-          return copy_column_major_rows<Element16>(src, index, index_stride, out, begin, end);
-        default:
-          break;
-      }
-    }
+    const bool by_column = src.cols > 1 && std::abs(src.row_stride) < std::abs(src.col_stride);
     switch (src.itemsize) {
       case 1:
-        return copy_strided_rows<std::uint8_t>(src, index, index_stride, out, begin, end);
+        return copy_rows<std::uint8_t>(by_column, src, index, index_stride, out, begin, end);
       case 2:
-        return copy_strided_rows<std::uint16_t>(src, index, index_stride, out, begin, end);
+        return copy_rows<std::uint16_t>(by_column, src, index, index_stride, out, begin, end);
       case 4:
-        return copy_strided_rows<std::uint32_t>(src, index, index_stride, out, begin, end);
+        return copy_rows<std::uint32_t>(by_column, src, index, index_stride, out, begin, end);
       case 8:
-        return copy_strided_rows<std::uint64_t>(src, index, index_stride, out, begin, end);
+        return copy_rows<std::uint64_t>(by_column, src, index, index_stride, out, begin, end);
       case 16:
-        return copy_strided_rows<Element16>(src, index, index_stride, out, begin, end);
-      default:
+        return copy_rows<Element16>(by_column, src, index, index_stride, out, begin, end);
+      default:  // other element sizes: a memcpy per element, row by row
         for (std::int64_t r = begin; r < end; ++r) {
           const std::byte* from = src.data + index[r * index_stride] * src.row_stride;
           std::byte* to = out.data + r * out.row_stride;

@@ -70,20 +70,14 @@ def _two_class_flags(y):
     scikit-learn's binary curve reads: bools, or numbers in {0, 1} or {-1, 1} with 1 the
     positive class. None for other values (scikit-learn's code raises its error)."""
     y = np.asarray(y)
-    if y.ndim != 1:
+    if y.ndim != 1 or not (y.dtype == bool or y.dtype.kind in "iuf"):
         return None
-    if y.dtype == bool:
-        positive = y
-    elif y.dtype.kind in "iuf":
-        positive = y == 1
-        n_positive = int(np.count_nonzero(positive))
-        others = y[~positive] if n_positive < y.size else y[:0]
-        if others.size and not (np.all(others == 0) or np.all(others == -1)):
-            return None
-        return positive, 0 < n_positive < y.size
-    else:
-        return None
+    positive = y if y.dtype == bool else y == 1
     n_positive = int(np.count_nonzero(positive))
+    if y.dtype != bool and n_positive < y.size:
+        others = y[~positive]
+        if not (np.all(others == 0) or np.all(others == -1)):
+            return None
     return positive, 0 < n_positive < y.size
 
 
@@ -105,14 +99,14 @@ def _binary_roc_auc(y_true, y_score, sample_weight=None, max_fpr=None):
             stacklevel=2,
         )
         return np.nan
+    # y_score comes from roc_auc_score's check_array (finite); the core rejects
+    # non-finite scores again rather than reading them.
     check_consistent_length(y_true, y_score, sample_weight)
     y_score = column_or_1d(y_score)
     if y_score.dtype not in (np.float32, np.float64):
         if y_score.dtype.kind in "iu" and y_score.size and np.abs(y_score).max() >= 2**53:
             return sklearn()  # not every such integer is a double
         y_score = y_score.astype(np.float64)
-    if not np.all(np.isfinite(y_score)):
-        return sklearn()  # scikit-learn's error
     weights = None
     if sample_weight is not None:
         weights = _check_sample_weight(column_or_1d(sample_weight), positive, dtype=np.float64)
