@@ -4,6 +4,8 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
+#include <algorithm>
+
 #include "common.hpp"
 #include "skaccel/errors.hpp"
 
@@ -44,10 +46,27 @@ void gather_rows(Source src, Index index, Target out, int n_threads) {
   model_selection::gather_rows(from, index.data(), index.stride(0), to, n_threads);
 }
 
+// NumPy's RandomState.permutation(len(out)) into out, continued from the MT19937 state
+// (key, pos); key is advanced in place and the new position returned.
+int legacy_permutation(
+    nb::ndarray<std::uint32_t, nb::shape<624>, nb::c_contig, nb::device::cpu> key, int pos,
+    nb::ndarray<std::int64_t, nb::ndim<1>, nb::c_contig, nb::device::cpu> out) {
+  model_selection::MT19937State state;
+  std::copy(key.data(), key.data() + model_selection::MT19937State::kWords, state.key);
+  state.pos = pos;
+  {
+    nb::gil_scoped_release release;
+    model_selection::legacy_permutation(state, out.data(), static_cast<std::int64_t>(out.shape(0)));
+  }
+  std::copy(state.key, state.key + model_selection::MT19937State::kWords, key.data());
+  return state.pos;
+}
+
 }  // namespace
 
 SKACCEL_BINDINGS(model_selection) {
   m.def("gather_rows", &gather_rows, "source"_a, "index"_a, "out"_a, "n_threads"_a);
+  m.def("legacy_permutation", &legacy_permutation, "key"_a, "pos"_a, "out"_a);
 }
 
 }  // namespace skaccel::bindings

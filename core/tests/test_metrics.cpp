@@ -155,3 +155,61 @@ TEST(GatherRows, RejectsOutOfRangeIndicesBeforeCopying) {
   EXPECT_THROW(model_selection::gather_rows(src, bad.data(), 1, dst, 1), InvalidArgument);
   EXPECT_EQ(out[0], 0.0);
 }
+
+namespace {
+
+// NumPy's legacy seeding of an int (init_genrand), the one std::mt19937 uses too.
+model_selection::MT19937State seeded(std::uint32_t seed) {
+  model_selection::MT19937State state;
+  state.key[0] = seed;
+  for (int i = 1; i < model_selection::MT19937State::kWords; ++i)
+    state.key[i] =
+        1812433253u * (state.key[i - 1] ^ (state.key[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
+  state.pos = model_selection::MT19937State::kWords;
+  return state;
+}
+
+}  // namespace
+
+TEST(LegacyPermutation, IsNumpysForSeedZero) {
+  // numpy.random.RandomState(0).permutation(10); the state is then at word 12.
+  auto state = seeded(0);
+  std::vector<std::int64_t> out(10);
+  model_selection::legacy_permutation(state, out.data(), 10);
+  EXPECT_EQ(out, (std::vector<std::int64_t>{2, 8, 4, 9, 1, 6, 7, 3, 0, 5}));
+  EXPECT_EQ(state.pos, 12);
+}
+
+TEST(LegacyPermutation, EqualsAPlainFisherYatesOnTheStandardEngine) {
+  // std::mt19937 is the same generator with the same seeding: a plain, unprefetched walk
+  // drawing from it is the reference, across several 624-word blocks and window sizes.
+  for (const std::int64_t n : {0, 1, 2, 3, 255, 256, 257, 100'003}) {
+    auto state = seeded(42);
+    std::vector<std::int64_t> out(static_cast<std::size_t>(n));
+    model_selection::legacy_permutation(state, out.data(), n);
+    std::mt19937 engine(42);
+    std::vector<std::int64_t> expected(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) expected[i] = i;
+    for (std::int64_t i = n - 1; i >= 1; --i) {
+      std::uint32_t mask = static_cast<std::uint32_t>(i);
+      for (int shift = 1; shift < 32; shift *= 2) mask |= mask >> shift;
+      std::uint32_t j;
+      do j = static_cast<std::uint32_t>(engine()) & mask;
+      while (j > i);
+      std::swap(expected[i], expected[j]);
+    }
+    EXPECT_EQ(out, expected) << n;
+    // The state continues the engine's stream: a permutation of two swaps unless the
+    // next word is odd.
+    std::vector<std::int64_t> two(2);
+    model_selection::legacy_permutation(state, two.data(), 2);
+    EXPECT_EQ(two[0], (engine() & 1u) ? 0 : 1) << n;
+  }
+}
+
+TEST(LegacyPermutation, RejectsABadPosition) {
+  auto state = seeded(1);
+  state.pos = 625;
+  std::vector<std::int64_t> out(3);
+  EXPECT_THROW(model_selection::legacy_permutation(state, out.data(), 3), InvalidArgument);
+}

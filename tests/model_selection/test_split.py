@@ -240,3 +240,79 @@ def test_array_api_inputs_keep_their_namespace(namespace):
     for a, b in zip(ours, theirs, strict=True):
         assert type(a) is type(b)
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+# The permutation is drawn by the core from NumPy's MT19937 stream; these pin it to NumPy's
+# RandomState.permutation number for number, and the generator's state after it.
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 255, 256, 257, 1000, 65_536, 65_537, 300_001])
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1])
+def test_the_permutation_is_numpys(n, seed):
+    from skaccel.model_selection._split import _permutation
+
+    ours, theirs = np.random.RandomState(seed), np.random.RandomState(seed)
+    # Start mid-block: the position is part of the state the core continues from.
+    ours.random_sample(seed % 700)
+    theirs.random_sample(seed % 700)
+    np.testing.assert_array_equal(_permutation(ours, n), theirs.permutation(n))
+    for a, b in zip(ours.get_state(), theirs.get_state(), strict=True):
+        np.testing.assert_array_equal(a, b)  # key, position and the cached Gaussian
+    # The next draws agree: the stream continues where NumPy's would.
+    np.testing.assert_array_equal(ours.randint(0, 2**31, 700), theirs.randint(0, 2**31, 700))
+    # An int seed gives the permutation of a fresh RandomState(seed).
+    np.testing.assert_array_equal(_permutation(seed, n), np.random.RandomState(seed).permutation(n))
+
+
+def test_a_random_state_advances_as_scikit_learns_does():
+    X = RNG.standard_normal((1000, 3))
+    ours, theirs = np.random.RandomState(11), np.random.RandomState(11)
+    for _ in range(3):  # consecutive splits from one generator
+        _assert_same_parts(
+            train_test_split(X, random_state=ours), sk_train_test_split(X, random_state=theirs)
+        )
+    assert ours.randint(0, 2**31) == theirs.randint(0, 2**31)
+    # a legacy Gaussian kept in the RandomState is not touched
+    ours.standard_normal(), theirs.standard_normal()
+    train_test_split(X, random_state=ours), sk_train_test_split(X, random_state=theirs)
+    assert ours.standard_normal() == theirs.standard_normal()
+
+
+def test_random_state_none_draws_from_numpys_global_generator():
+    X = RNG.standard_normal((500, 2))
+    np.random.seed(123)
+    ours = train_test_split(X)
+    after_ours = np.random.randint(0, 2**31)
+    np.random.seed(123)
+    theirs = sk_train_test_split(X)
+    assert np.random.randint(0, 2**31) == after_ours
+    _assert_same_parts(ours, theirs)
+
+
+def test_other_bit_generators_draw_through_numpy():
+    X = RNG.standard_normal((500, 2))
+    _assert_same_parts(
+        train_test_split(X, random_state=np.random.RandomState(np.random.PCG64(5))),
+        sk_train_test_split(X, random_state=np.random.RandomState(np.random.PCG64(5))),
+    )
+
+
+def test_one_generator_shared_by_threads_gives_numpys_permutations():
+    # Each draw holds the generator's lock, as NumPy's own shuffle does: the permutations
+    # from threads sharing one RandomState are some interleaving of NumPy's sequence.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skaccel.model_selection._split import _permutation
+
+    shared = np.random.RandomState(3)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: _permutation(shared, 20_000), range(16)))
+    reference = np.random.RandomState(3)
+    expected = [reference.permutation(20_000) for _ in range(16)]
+    assert sorted(map(bytes, got)) == sorted(map(bytes, expected))
+
+
+def test_the_core_permutation_checks_its_arguments():
+    key = np.zeros(624, dtype=np.uint32)
+    with pytest.raises(ValueError, match="position"):
+        _core.legacy_permutation(key, 625, np.empty(3, dtype=np.int64))
+    with pytest.raises(TypeError):
+        _core.legacy_permutation(np.zeros(623, dtype=np.uint32), 0, np.empty(3, dtype=np.int64))

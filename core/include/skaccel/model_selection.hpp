@@ -24,3 +24,21 @@ void gather_rows(const ByteMatrix& src, const std::int64_t* index, std::int64_t 
                  const MutableByteMatrix& out, int n_threads);
 
 }  // namespace skaccel::model_selection
+
+namespace skaccel::model_selection {
+
+// The state of a Mersenne Twister MT19937 as NumPy's bit generator holds it: 624 words and
+// the position of the next one to temper (624: the block is spent and is regenerated first).
+struct MT19937State {
+  static constexpr int kWords = 624;
+  std::uint32_t key[kWords];
+  int pos = kWords;
+};
+
+// NumPy's legacy RandomState.permutation(n) continued from `state`: out = 0..n-1 shuffled
+// by the same Fisher–Yates walk and the same bounded draws (mask rejection on 32-bit
+// words), so the permutation is NumPy's, number for number, and `state` is left where
+// NumPy's would be. n must be below 2³² (larger bounds draw 64-bit words, not served).
+void legacy_permutation(MT19937State& state, std::int64_t* out, std::int64_t n);
+
+}  // namespace skaccel::model_selection

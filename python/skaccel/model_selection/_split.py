@@ -5,10 +5,10 @@ from __future__ import annotations
 from itertools import chain
 
 import numpy as np
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.model_selection import train_test_split as _sklearn_train_test_split
 from sklearn.model_selection._split import _validate_shuffle_split
-from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils import _safe_indexing, check_random_state, indexable
 from sklearn.utils._array_api import get_namespace_and_device, move_to
 from sklearn.utils._param_validation import validate_params
 from sklearn.utils.validation import _num_samples
@@ -78,6 +78,32 @@ def _gatherer(a):
     return None, type(a).__name__
 
 
+def _permutation(random_state, n_samples):
+    """``check_random_state(random_state).permutation(n_samples)``, as scikit-learn's
+    ShuffleSplit draws it: for NumPy's legacy RandomState over MT19937 (what an int seed,
+    None and a RandomState give) the core continues the generator's stream with NumPy's own
+    shuffle, so the permutation is the same and the generator advances as far; any other
+    generator draws through NumPy."""
+    rng = check_random_state(random_state)
+    bit_generator = getattr(rng, "_bit_generator", None)
+    if (
+        type(rng) is not np.random.RandomState
+        or type(bit_generator) is not np.random.MT19937
+        or n_samples > 2**32
+    ):
+        return rng.permutation(n_samples)
+    # The generator's own lock, which RandomState's methods hold: the state is read,
+    # advanced and written back as one step, as NumPy's shuffle does it.
+    with bit_generator.lock:
+        state = bit_generator.state
+        key = np.ascontiguousarray(state["state"]["key"], dtype=np.uint32)
+        permutation = np.empty(n_samples, dtype=np.int64)
+        pos = _core.legacy_permutation(key, int(state["state"]["pos"]), permutation)
+        state["state"] = {"key": key, "pos": pos}
+        bit_generator.state = state
+    return permutation
+
+
 def _split(a, train, test):
     gather, reason = _gatherer(a)
     if gather is None:
@@ -102,16 +128,21 @@ def train_test_split(
     n_train, n_test = _validate_shuffle_split(
         n_samples, test_size, train_size, default_test_size=0.25
     )
-    # The indices are scikit-learn's own: the same random_state gives the same split.
+    # The indices are scikit-learn's: the same random_state gives the same split.
     if shuffle is False:
         if stratify is not None:
             raise ValueError("Stratified train/test split is not implemented for shuffle=False")
         train = np.arange(n_train)
         test = np.arange(n_train, n_train + n_test)
-    else:
-        splitter = StratifiedShuffleSplit if stratify is not None else ShuffleSplit
-        cv = splitter(test_size=n_test, train_size=n_train, random_state=random_state)
+    elif stratify is not None:
+        cv = StratifiedShuffleSplit(test_size=n_test, train_size=n_train, random_state=random_state)
         train, test = next(cv.split(X=arrays[0], y=stratify))
+    else:
+        # ShuffleSplit's first split: the test rows lead the permutation, the train rows
+        # follow.
+        permutation = _permutation(random_state, n_samples)
+        test = permutation[:n_test]
+        train = permutation[n_test : n_test + n_train]
     xp, _, device = get_namespace_and_device(arrays[0])
     train, test = move_to(train, test, xp=xp, device=device)
     if isinstance(train, np.ndarray):
@@ -127,8 +158,9 @@ train_test_split.__doc__ = (
     "Split arrays into random train and test subsets; the rows gathered by skaccel's C++ "
     "core.\n\n"
     "Same parameters, splits and results as scikit-learn's train_test_split: the indices "
-    "are drawn by scikit-learn's ShuffleSplit / StratifiedShuffleSplit (the same "
-    "random_state gives the same split), then the rows of NumPy arrays (1-D and 2-D, "
+    "are ShuffleSplit's (NumPy's RandomState permutation, drawn by the core from the same "
+    "random stream) or StratifiedShuffleSplit's (drawn by scikit-learn), so the same "
+    "random_state gives the same split; then the rows of NumPy arrays (1-D and 2-D, "
     "numeric dtypes) and of single-dtype pandas DataFrames and Series are copied by a "
     "parallel gather (a DataFrame keeps its index, columns and attrs). Other inputs "
     "(lists, sparse matrices, object arrays, mixed-dtype frames, arrays of other "
