@@ -4,6 +4,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/tuple.h>
 
 #include <optional>
 #include <vector>
@@ -74,6 +75,94 @@ double kmeans_inertia(In2D<T> X, std::optional<In1D<T>> sw, Centers<T> centers, 
                              n_threads);
 }
 
+// The steps of one Lloyd iteration, for fits that merge them across processes
+// (skaccel._distributed): the core's lloyd runs the same functions on one process.
+
+template <class T>
+const T* offset_of(const std::optional<In1D<T>>& offset, const In2D<T>& X) {
+  if (!offset) return nullptr;
+  if (offset->shape(0) != X.shape(1) || offset->stride(0) != 1)
+    throw InvalidArgument("offset must be a contiguous vector of n_features values");
+  return offset->data();
+}
+
+using Labels = nb::ndarray<std::int32_t, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+using ConstLabels = nb::ndarray<const std::int32_t, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+// labels (n, written) of the nearest centers of X − offset; {sums (k, p), weights (k)}.
+template <class T>
+nb::dict kmeans_assign(In2D<T> X, std::optional<In1D<T>> offset, std::optional<In1D<T>> sw,
+                       Centers<T> centers, Labels labels, int n_threads) {
+  check_inputs(X, sw, centers);
+  const T* shift = offset_of(offset, X);
+  if (labels.shape(0) != X.shape(0)) throw InvalidArgument("labels must have one value per row");
+  const auto k = static_cast<std::int64_t>(centers.shape(0));
+  cluster::LloydSums sums;
+  {
+    nb::gil_scoped_release release;
+    cluster::assign_and_sum<T>(view<T>(X), shift, sw ? sw->data() : nullptr, sw ? sw->stride(0) : 1,
+                               centers.data(), k, labels.data(), &sums, n_threads);
+  }
+  nb::dict out;
+  out["sums"] = adopt(std::move(sums.sums), {static_cast<size_t>(k), X.shape(1)});
+  out["weights"] = adopt(std::move(sums.weights), {static_cast<size_t>(k)});
+  return out;
+}
+
+// (rows int64, squared distances) of the `count` rows of X − offset farthest from their
+// centers.
+template <class T>
+nb::tuple kmeans_farthest(In2D<T> X, std::optional<In1D<T>> offset, Centers<T> centers,
+                          ConstLabels labels, std::int64_t count, int n_threads) {
+  check_inputs(X, std::optional<In1D<T>>(), centers);
+  const T* shift = offset_of(offset, X);
+  if (labels.shape(0) != X.shape(0)) throw InvalidArgument("labels must have one value per row");
+  cluster::FarthestRows far;
+  {
+    nb::gil_scoped_release release;
+    far = cluster::farthest_rows<T>(view<T>(X), shift, centers.data(),
+                                    static_cast<std::int64_t>(centers.shape(0)), labels.data(),
+                                    count, n_threads);
+  }
+  const size_t m = far.rows.size();
+  return nb::make_tuple(adopt(std::move(far.rows), {m}), adopt(std::move(far.distances), {m}));
+}
+
+// (new centers (k, p) in T, center shift) from merged sums and weights.
+template <class T>
+nb::tuple kmeans_average(
+    nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu> sums,
+    nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu> weights,
+    Centers<T> centers_old) {
+  const auto k = static_cast<std::int64_t>(centers_old.shape(0));
+  const auto p = static_cast<std::int64_t>(centers_old.shape(1));
+  if (static_cast<std::int64_t>(sums.shape(0)) != k ||
+      static_cast<std::int64_t>(sums.shape(1)) != p ||
+      static_cast<std::int64_t>(weights.shape(0)) != k)
+    throw InvalidArgument("the sums do not match the centers");
+  cluster::LloydSums merged;
+  merged.sums.assign(sums.data(), sums.data() + k * p);
+  merged.weights.assign(weights.data(), weights.data() + k);
+  std::vector<T> centers(static_cast<size_t>(k * p));
+  const double shift =
+      cluster::average_centers<T>(merged, centers_old.data(), k, p, centers.data());
+  return nb::make_tuple(adopt(std::move(centers), {static_cast<size_t>(k), static_cast<size_t>(p)}),
+                        shift);
+}
+
+// Σ w ‖x − offset − centers[label]‖² for the given labels.
+template <class T>
+double kmeans_labelled_inertia(In2D<T> X, std::optional<In1D<T>> offset, std::optional<In1D<T>> sw,
+                               Centers<T> centers, ConstLabels labels, int n_threads) {
+  check_inputs(X, sw, centers);
+  const T* shift = offset_of(offset, X);
+  if (labels.shape(0) != X.shape(0)) throw InvalidArgument("labels must have one value per row");
+  nb::gil_scoped_release release;
+  return cluster::inertia<T>(view<T>(X), shift, sw ? sw->data() : nullptr, sw ? sw->stride(0) : 1,
+                             centers.data(), static_cast<std::int64_t>(centers.shape(0)),
+                             labels.data(), n_threads);
+}
+
 }  // namespace
 
 SKACCEL_BINDINGS(cluster) {
@@ -85,6 +174,21 @@ SKACCEL_BINDINGS(cluster) {
         "n_threads"_a);
   m.def("kmeans_inertia", &kmeans_inertia<float>, "X"_a, "sample_weight"_a.none(), "centers"_a,
         "n_threads"_a);
+  // float64 first: an array of another dtype is then converted to float64 as before.
+  m.def("kmeans_assign", &kmeans_assign<double>, "X"_a, "offset"_a.none(), "sample_weight"_a.none(),
+        "centers"_a, "labels"_a, "n_threads"_a);
+  m.def("kmeans_assign", &kmeans_assign<float>, "X"_a, "offset"_a.none(), "sample_weight"_a.none(),
+        "centers"_a, "labels"_a, "n_threads"_a);
+  m.def("kmeans_farthest", &kmeans_farthest<double>, "X"_a, "offset"_a.none(), "centers"_a,
+        "labels"_a, "count"_a, "n_threads"_a);
+  m.def("kmeans_farthest", &kmeans_farthest<float>, "X"_a, "offset"_a.none(), "centers"_a,
+        "labels"_a, "count"_a, "n_threads"_a);
+  m.def("kmeans_average", &kmeans_average<double>, "sums"_a, "weights"_a, "centers_old"_a);
+  m.def("kmeans_average", &kmeans_average<float>, "sums"_a, "weights"_a, "centers_old"_a);
+  m.def("kmeans_labelled_inertia", &kmeans_labelled_inertia<double>, "X"_a, "offset"_a.none(),
+        "sample_weight"_a.none(), "centers"_a, "labels"_a, "n_threads"_a);
+  m.def("kmeans_labelled_inertia", &kmeans_labelled_inertia<float>, "X"_a, "offset"_a.none(),
+        "sample_weight"_a.none(), "centers"_a, "labels"_a, "n_threads"_a);
 }
 
 }  // namespace skaccel::bindings

@@ -25,10 +25,13 @@ def params(cls):
     """Parameters for comparing a distributed fit with the single-process one: an
     iterative fit (an optimizer) is compared at a tight tolerance, where both reach the
     same optimum (at the default tolerance the rounding of the sums' order changes the
-    iterates, within the solver's tolerance)."""
+    iterates, within the solver's tolerance); a randomised fit draws from the same seed."""
     from skaccel._distributed import iterates
 
-    return {"tol": 1e-12, "max_iter": 10_000} if iterates(base_of(cls)) else {}
+    params = {"tol": 1e-12, "max_iter": 10_000} if iterates(base_of(cls)) else {}
+    if "random_state" in base_of(cls)().get_params():
+        params["random_state"] = 0  # the same random stream for both fits
+    return params
 
 
 def rtol(cls, dtype):
@@ -87,3 +90,27 @@ def assert_same_model(got, expected, rtol):
             assert got[key] == pytest.approx(value, rel=rtol, abs=rtol), key
         else:
             assert got[key] == value, key
+
+
+def kmeans_cases(X):
+    """KMeans parameters that take each path of the distributed fit: several runs of either
+    seeding (the best kept by inertia and clustering), an init whose last center is far
+    from every row (its cluster is empty and takes the farthest row, every iteration it is
+    empty), few iterations (the labels of the last centers), a tolerance from X's variance,
+    one cluster."""
+    far = np.vstack([X[:4], X[:1] + 1e3]).astype(X.dtype)
+    return {
+        "random, n_init=4": dict(init="random", n_init=4, n_clusters=6),
+        "k-means++, n_init=3": dict(n_init=3, n_clusters=5),
+        "array init, an empty cluster": dict(init=far, n_clusters=5),
+        "max_iter=2": dict(max_iter=2, n_clusters=4),
+        "tol from the variance": dict(tol=1e-2, n_clusters=4),
+        "one cluster": dict(n_clusters=1),
+    }
+
+
+def zero_some_weights(w):
+    """Weights with every fifth row at 0 (no row of weight 0 is ever a seed)."""
+    w = w.copy()
+    w[::5] = 0
+    return w

@@ -139,3 +139,30 @@ TEST(KMeans, FirstMinimumWinsTiesAndBadLabelsThrow) {
                                       nullptr, 1, C.data(), 0, labels.data(), nullptr, 1),
                InvalidArgument);
 }
+
+TEST(KMeans, FarthestRowsAreFarthestFirstLowerIndexAmongEquals) {
+  // 1-D rows, one center at 0 (label 0 for all): distances 1, 9, 1, 0, 9.
+  const std::vector<double> X{1, 3, -1, 0, -3}, center{0};
+  const std::vector<std::int32_t> labels(5, 0);
+  const auto far = farthest_rows<double>(ConstMatrixView<double>::row_major(X.data(), 5, 1),
+                                         nullptr, center.data(), 1, labels.data(), 3, 2);
+  EXPECT_EQ(far.rows, (std::vector<std::int64_t>{1, 4, 0}));
+  EXPECT_EQ(far.distances, (std::vector<double>{9, 9, 1}));
+  // More than there are rows: every row; an offset shifts the rows.
+  const double shift = 1;
+  const auto all = farthest_rows<double>(ConstMatrixView<double>::row_major(X.data(), 5, 1), &shift,
+                                         center.data(), 1, labels.data(), 9, 1);
+  EXPECT_EQ(all.rows, (std::vector<std::int64_t>{4, 1, 2, 3, 0}));
+}
+
+TEST(KMeans, AverageCentersGivesAnEmptyClusterTheHeaviestsPlace) {
+  LloydSums sums;
+  sums.sums = {2, 4, 0, 0, 9, 3};  // k=3, p=2
+  sums.weights = {2, 0, 3};
+  const std::vector<double> old{0, 0, 1, 1, 0, 0};
+  std::vector<double> out(6);
+  const double shift = average_centers<double>(sums, old.data(), 3, 2, out.data());
+  // cluster 1 is empty and before the heaviest (2): it takes the heaviest's sums.
+  EXPECT_EQ(out, (std::vector<double>{1, 2, 9, 3, 3, 1}));
+  EXPECT_DOUBLE_EQ(shift, 1 + 4 + 64 + 4 + 9 + 1);
+}

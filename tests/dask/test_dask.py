@@ -124,3 +124,25 @@ def test_a_numpy_input_is_refused():
     X, y, _ = data(np.float64)
     with pytest.raises(TypeError, match="expected a dask array or dask DataFrame"):
         skaccel.dask.LinearRegression().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "weights, dtype",
+    [("none", np.float64), ("some zero", np.float64), ("some zero", np.float32)],
+)
+@pytest.mark.parametrize("case", list(cases.kmeans_cases(np.zeros((5, 5)))))
+def test_kmeans_paths_equal_the_in_memory_fit(client, case, weights, dtype):
+    X, _, w = data(dtype)
+    params = {"random_state": 0, **cases.kmeans_cases(X)[case]}
+    chunks = (0, 100, 250, 350)
+    kwargs = {}
+    if weights == "some zero":
+        w = cases.zero_some_weights(w)
+        kwargs = {"sample_weight": w}
+    model = skaccel.dask.KMeans(**params).fit(
+        da.from_array(X, chunks=(chunks, 5)),
+        **{k: da.from_array(v, chunks=(chunks,)) for k, v in kwargs.items()},
+    )
+    reference = skaccel.cluster.KMeans(**params).fit(X, **kwargs)
+    assert_same_model(model, reference, 1e-9 if dtype == np.float64 else 1e-4)
+    assert model.n_iter_ == reference.n_iter_

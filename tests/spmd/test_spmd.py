@@ -189,3 +189,29 @@ def test_spmd_classes_patch_nothing():
     assert skaccel.get_patch_names() == sorted(set(skaccel.get_patch_names()))
     for name in NAMES:
         assert getattr(skaccel.spmd, name)._sklearn_patch is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weights", ["none", "positive", "some zero"])
+@pytest.mark.parametrize("case", list(cases.kmeans_cases(np.zeros((5, 5)))))
+def test_kmeans_paths_equal_the_single_process_fit(case, weights, dtype):
+    X, _, w = data(dtype)
+    params = {"random_state": 0, **cases.kmeans_cases(X)[case]}
+    w = cases.zero_some_weights(w) if weights == "some zero" else w
+    kwargs = {} if weights == "none" else {"sample_weight": w}
+    rows = shard(X.shape[0])
+    local = {k: v[rows] for k, v in kwargs.items()}
+    model = skaccel.spmd.KMeans(**params).fit(X[rows], **local)
+    reference = skaccel.cluster.KMeans(**params).fit(X, **kwargs)
+    cases.assert_same_model(model, reference, 1e-9 if dtype == np.float64 else 1e-4)
+    assert model.n_iter_ == reference.n_iter_
+    assert_same_on_every_rank(model)
+
+
+def test_kmeans_errors_are_scikit_learns_on_every_rank():
+    X, _, _ = data(np.float64)
+    rows = shard(7)  # 7 rows over all ranks
+    with pytest.raises(ValueError, match="n_samples=7 should be >= n_clusters=8"):
+        skaccel.spmd.KMeans().fit(X[rows])
+    with pytest.raises(ValueError, match="a callable init has no distributed fit"):
+        skaccel.spmd.KMeans(init=lambda X, k, random_state: X[:k]).fit(X[shard(600)])

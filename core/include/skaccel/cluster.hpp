@@ -36,6 +36,25 @@ double inertia(ConstMatrixView<T> X, const T* offset, const T* sample_weight,
                std::int64_t sample_weight_stride, const T* centers, std::int64_t k,
                const std::int32_t* labels, int n_threads);
 
+// The `count` rows of X − offset farthest from their centers (centers[labels_i]), farthest
+// first and the lower index first among equal distances, with their squared distances (in
+// double): the rows scikit-learn's _relocate_empty_clusters_dense moves to empty clusters.
+struct FarthestRows {
+  std::vector<std::int64_t> rows;
+  std::vector<double> distances;
+};
+
+template <class T>
+FarthestRows farthest_rows(ConstMatrixView<T> X, const T* offset, const T* centers, std::int64_t k,
+                           const std::int32_t* labels, std::int64_t count, int n_threads);
+
+// scikit-learn's _average_centers: centers_new (k×p) = the weighted means of the sums, a
+// cluster without weight taking the heaviest's place; returns Σ_c ‖new_c − old_c‖² (the
+// center shift the tolerance is compared with).
+template <class T>
+double average_centers(const LloydSums& sums, const T* centers_old, std::int64_t k, std::int64_t p,
+                       T* centers_new);
+
 // One k-means run by Lloyd's algorithm, as scikit-learn's _kmeans_single_lloyd: each
 // iteration assigns and sums (assign_and_sum), relocates the centers of empty clusters to
 // the rows farthest from their centers (_relocate_empty_clusters_dense), averages, and stops

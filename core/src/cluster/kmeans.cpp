@@ -318,6 +318,69 @@ double inertia(ConstMatrixView<T> X, const T* offset, const T* sw, std::int64_t 
   return total;
 }
 
+template <class T>
+FarthestRows farthest_rows(ConstMatrixView<T> X, const T* offset, const T* centers, std::int64_t k,
+                           const std::int32_t* labels, std::int64_t count, int n_threads) {
+  const std::int64_t n = X.rows, p = X.cols;
+  check(k, p, centers);
+  std::vector<double> distance(static_cast<std::size_t>(n));
+  const int tasks = task_count(n, n_threads);
+  parallel_tasks(tasks, [&](int task) {
+    for (std::int64_t i = n * task / tasks; i < n * (task + 1) / tasks; ++i) {
+      if (labels[i] < 0 || labels[i] >= k) throw InvalidArgument("a label is not a center's index");
+      const T* c = centers + labels[i] * p;
+      double d = 0.0;
+      for (std::int64_t j = 0; j < p; ++j) {
+        const double v =
+            static_cast<double>(X(i, j) - (offset ? offset[j] : T(0))) - static_cast<double>(c[j]);
+        d += v * v;
+      }
+      distance[i] = d;
+    }
+  });
+  const std::int64_t m = std::clamp<std::int64_t>(count, 0, n);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) order[i] = i;
+  std::partial_sort(order.begin(), order.begin() + m, order.end(),
+                    [&](std::int64_t a, std::int64_t b) {
+                      return distance[a] > distance[b] || (distance[a] == distance[b] && a < b);
+                    });
+  FarthestRows out;
+  out.rows.assign(order.begin(), order.begin() + m);
+  for (std::int64_t i : out.rows) out.distances.push_back(distance[i]);
+  return out;
+}
+
+template <class T>
+double average_centers(const LloydSums& sums, const T* centers_old, std::int64_t k, std::int64_t p,
+                       T* centers_new) {
+  if (static_cast<std::int64_t>(sums.weights.size()) != k ||
+      static_cast<std::int64_t>(sums.sums.size()) != k * p)
+    throw InvalidArgument("the sums do not match k centers of p features");
+  // scikit-learn's _average_centers, in its order: a cluster without weight takes the
+  // place of the heaviest (the first of equals): its center when already averaged, its
+  // sums when not yet.
+  const std::int64_t heaviest =
+      std::max_element(sums.weights.begin(), sums.weights.end()) - sums.weights.begin();
+  double shift = 0.0;  // Σ_c ‖new_c − old_c‖², scikit-learn's center_shift_tot
+  for (std::int64_t c = 0; c < k; ++c) {
+    T* center = centers_new + c * p;
+    if (sums.weights[c] > 0.0) {
+      const double scale = 1.0 / sums.weights[c];
+      for (std::int64_t j = 0; j < p; ++j) center[j] = static_cast<T>(sums.sums[c * p + j] * scale);
+    } else if (heaviest < c) {
+      std::copy(centers_new + heaviest * p, centers_new + (heaviest + 1) * p, center);
+    } else {
+      for (std::int64_t j = 0; j < p; ++j) center[j] = static_cast<T>(sums.sums[heaviest * p + j]);
+    }
+    for (std::int64_t j = 0; j < p; ++j) {
+      const double d = static_cast<double>(center[j]) - static_cast<double>(centers_old[c * p + j]);
+      shift += d * d;
+    }
+  }
+  return shift;
+}
+
 namespace {
 
 // scikit-learn's _relocate_empty_clusters_dense: each empty cluster takes the row farthest
@@ -331,34 +394,15 @@ void relocate_empty_clusters(ConstMatrixView<T> X, const T* offset, const T* sw,
   std::vector<std::int64_t> empty;
   for (std::int64_t c = 0; c < k; ++c)
     if (sums.weights[c] == 0.0) empty.push_back(c);
-  if (empty.empty()) return;
-  const std::int64_t n = X.rows, p = X.cols;
-  std::vector<double> distance(static_cast<std::size_t>(n));
-  const int tasks = task_count(n, n_threads);
-  parallel_tasks(tasks, [&](int task) {
-    for (std::int64_t i = n * task / tasks; i < n * (task + 1) / tasks; ++i) {
-      const T* c = centers_old.data() + labels[i] * p;
-      double d = 0.0;
-      for (std::int64_t j = 0; j < p; ++j) {
-        const double v =
-            static_cast<double>(X(i, j) - (offset ? offset[j] : T(0))) - static_cast<double>(c[j]);
-        d += v * v;
-      }
-      distance[i] = d;
-    }
-  });
+  if (empty.empty() || X.rows == 0) return;
+  const std::int64_t p = X.cols;
+  const FarthestRows farthest = farthest_rows(X, offset, centers_old.data(), k, labels.data(),
+                                              static_cast<std::int64_t>(empty.size()), n_threads);
   // Every row at its center (more clusters than distinct rows): relocating is pointless,
   // and scikit-learn leaves the empty clusters as they are.
-  if (*std::max_element(distance.begin(), distance.end()) == 0.0) return;
-  const std::int64_t n_empty = std::min<std::int64_t>(static_cast<std::int64_t>(empty.size()), n);
-  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) order[i] = i;
-  std::partial_sort(order.begin(), order.begin() + n_empty, order.end(),
-                    [&](std::int64_t a, std::int64_t b) {
-                      return distance[a] > distance[b] || (distance[a] == distance[b] && a < b);
-                    });
-  for (std::int64_t e = 0; e < n_empty; ++e) {
-    const std::int64_t to = empty[e], row = order[e], from = labels[row];
+  if (farthest.distances.front() == 0.0) return;
+  for (std::size_t e = 0; e < farthest.rows.size(); ++e) {
+    const std::int64_t to = empty[e], row = farthest.rows[e], from = labels[row];
     const double w = sw ? static_cast<double>(sw[row * sws]) : 1.0;
     for (std::int64_t j = 0; j < p; ++j) {
       const double x = static_cast<double>(X(row, j) - (offset ? offset[j] : T(0)));
@@ -390,31 +434,7 @@ LloydFit<T> lloyd(ConstMatrixView<T> X, const T* offset, const T* sw, std::int64
   for (; iteration < max_iter; ++iteration) {
     assign_and_sum(X, offset, sw, sws, fit.centers.data(), k, fit.labels.data(), &sums, n_threads);
     relocate_empty_clusters(X, offset, sw, sws, fit.centers, k, fit.labels, sums, n_threads);
-    // scikit-learn's _average_centers, in its order: a cluster without weight takes the
-    // place of the heaviest (the first of equals): its center when already averaged, its
-    // sums when not yet.
-    const std::int64_t heaviest =
-        std::max_element(sums.weights.begin(), sums.weights.end()) - sums.weights.begin();
-    double shift = 0.0;  // Σ_c ‖new_c − old_c‖², scikit-learn's center_shift_tot
-    for (std::int64_t c = 0; c < k; ++c) {
-      T* center = centers_new.data() + c * p;
-      if (sums.weights[c] > 0.0) {
-        const double scale = 1.0 / sums.weights[c];
-        for (std::int64_t j = 0; j < p; ++j)
-          center[j] = static_cast<T>(sums.sums[c * p + j] * scale);
-      } else if (heaviest < c) {
-        std::copy(centers_new.data() + heaviest * p, centers_new.data() + (heaviest + 1) * p,
-                  center);
-      } else {
-        for (std::int64_t j = 0; j < p; ++j)
-          center[j] = static_cast<T>(sums.sums[heaviest * p + j]);
-      }
-      for (std::int64_t j = 0; j < p; ++j) {
-        const double d =
-            static_cast<double>(center[j]) - static_cast<double>(fit.centers[c * p + j]);
-        shift += d * d;
-      }
-    }
+    const double shift = average_centers(sums, fit.centers.data(), k, p, centers_new.data());
     fit.centers.swap(centers_new);
     if (fit.labels == labels_old) {
       strict_convergence = true;
@@ -483,7 +503,11 @@ void center_distances(ConstMatrixView<T> X, const T* centers, std::int64_t k, Ma
                              std::int64_t, const std::int32_t*, int);                             \
   template LloydFit<T> lloyd<T>(ConstMatrixView<T>, const T*, const T*, std::int64_t, const T*,   \
                                 std::int64_t, std::int64_t, double, int);                         \
-  template void center_distances<T>(ConstMatrixView<T>, const T*, std::int64_t, MatrixView<T>, int);
+  template void center_distances<T>(ConstMatrixView<T>, const T*, std::int64_t, MatrixView<T>,    \
+                                    int);                                                         \
+  template FarthestRows farthest_rows<T>(ConstMatrixView<T>, const T*, const T*, std::int64_t,    \
+                                         const std::int32_t*, std::int64_t, int);                 \
+  template double average_centers<T>(const LloydSums&, const T*, std::int64_t, std::int64_t, T*);
 SKACCEL_INSTANTIATE(float)
 SKACCEL_INSTANTIATE(double)
 #undef SKACCEL_INSTANTIATE

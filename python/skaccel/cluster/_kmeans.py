@@ -35,6 +35,7 @@ from .._dispatch import (
 )
 from .._persistence import _dtype_name
 from ..base import CoreEstimatorMixin
+from . import _kmeans_distributed as _distributed
 
 
 def _is_same_clustering(labels1, labels2, n_clusters):
@@ -197,11 +198,16 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
                 and not _is_same_clustering(run["labels_"], best["labels_"], self.n_clusters)
             ):
                 best = run
-        centers = best["cluster_centers_"]
+        return self._set_fit_result(
+            best["cluster_centers_"], best["labels_"], best["inertia"], best["n_iter"], X_mean,
+            namespace,
+        )  # fmt: skip
+
+    def _set_fit_result(self, centers, labels, inertia, n_iter, X_mean, namespace):
+        """The fitted attributes from the best run (centers in X − X_mean coordinates)."""
         centers += X_mean
         if not np.isfinite(centers).all():
             return NOT_FINITE
-        labels = best["labels_"]
         distinct_clusters = len(np.unique(labels))
         if distinct_clusters < self.n_clusters:
             warnings.warn(
@@ -214,11 +220,118 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
             {
                 "cluster_centers_": namespace.wrap(centers),
                 "labels_": namespace.wrap(labels),
-                "inertia_": float(best["inertia"]),
-                "n_iter_": int(best["n_iter"]),
+                "inertia_": float(inertia),
+                "n_iter_": int(n_iter),
             }
         )
         return self
+
+    # --- the distributed fit (skaccel._distributed, reducer protocol) ----------------------
+
+    def _distributed_shard(self, X, y=None, sample_weight=None):
+        """This process's rows, validated (zero rows allowed)."""
+        if callable(self.init):
+            raise ValueError(f"{type(self).__name__}: a callable init has no distributed fit")
+        namespace = Namespace(X)
+        X = validate_data(
+            self,
+            namespace.host(X),
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=0,
+        )
+        if sample_weight is not None:
+            sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
+            if X.shape[0]:
+                sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            elif sample_weight.shape[0]:
+                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
+        context = {
+            "dtype": X.dtype.name,
+            "n_features_in_": self.n_features_in_,
+            "feature_names_in_": getattr(self, "feature_names_in_", None),
+        }
+        return _distributed.Shard(X, sample_weight), context
+
+    def _fit_distributed(self, reducer, context, namespace):
+        """scikit-learn's fit over the shards: X's mean, the tolerance's variance, the
+        seeds and every Lloyd iteration's sums come from all rows (see
+        skaccel.cluster._kmeans_distributed); labels_ holds every row's label, in shard
+        order."""
+        dtype, n_features = np.dtype(context["dtype"]), context["n_features_in_"]
+        threads = n_threads(self.n_jobs)
+        self._reset_fitted_state()
+        self.n_features_in_ = n_features
+        if context.get("feature_names_in_") is not None:
+            self.feature_names_in_ = context["feature_names_in_"]
+        moments = reducer.sum(_distributed.column_sums, n_features + 2)
+        n_samples, total_weight = int(moments[0]), float(moments[1])
+        X_mean = (moments[2:] / max(n_samples, 1)).astype(dtype)
+        self._check_params_vs_rows(reducer, n_samples, X_mean)
+        init = self.init
+        if _is_arraylike_not_scalar(init):
+            init = check_array(namespace.host(init), dtype=dtype, copy=True, order="C")
+            self._validate_center_shape(np.empty((0, n_features)), init)
+        if self._algorithm == "elkan":
+            logger.info("KMeans.fit: algorithm='elkan' is served by Lloyd's algorithm")
+        random_state = check_random_state(self.random_state)
+        n_positive = None
+        best = None
+        for _ in range(self._n_init):
+            if isinstance(init, np.ndarray):
+                seeds = init
+            elif init == "k-means++":
+                seeds = _distributed.kmeans_plusplus(
+                    reducer, self.n_clusters, random_state, total_weight, dtype, n_features
+                )
+            else:  # "random"
+                if n_positive is None:
+                    n_positive = int(reducer.sum(_distributed.positive_weights, 1)[0])
+                seeds = _distributed.random_centers(
+                    reducer, self.n_clusters, random_state, total_weight, n_positive, dtype,
+                    n_features,
+                )  # fmt: skip
+            run = _distributed.lloyd(
+                reducer,
+                np.ascontiguousarray(seeds - X_mean),
+                X_mean,
+                int(self.max_iter),
+                float(self._tol),
+                threads,
+            )
+            if best is None or (
+                run[1] < best[1] and not _distributed.same_clustering(reducer, self.n_clusters)
+            ):
+                reducer.update(_distributed.keep_labels)
+                best = run
+        labels = np.concatenate(reducer.gather(_distributed.best_labels))
+        centers, inertia, n_iter = best
+        if self._set_fit_result(centers, labels, inertia, n_iter, X_mean, namespace) is NOT_FINITE:
+            raise ValueError(
+                f"{type(self).__name__}: the cluster centers are not finite (the values of X "
+                "are too large)"
+            )
+        self._tol = float(self._tol)
+        return self
+
+    def _check_params_vs_rows(self, reducer, n_samples, X_mean):
+        """scikit-learn's _check_params_vs_input for rows spread over shards: the checks on
+        n_samples, n_init and algorithm, and the tolerance from the variance of all rows."""
+        tol = self.tol
+        try:
+            # n_samples rows of no column: the checks see the row count; the tolerance
+            # (np.var of X) is computed below from the merged spreads.
+            self.tol = 0
+            self._check_params_vs_input(np.empty((n_samples, 0)))
+        finally:
+            self.tol = tol
+        if tol == 0:
+            self._tol = 0
+        else:
+            spread = reducer.sum(
+                functools.partial(_distributed.spread, X_mean.astype(np.float64)),
+                X_mean.shape[0],
+            )
+            self._tol = float(np.mean(spread / n_samples)) * tol
 
     # --- inference ------------------------------------------------------------------------
 
