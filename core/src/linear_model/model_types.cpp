@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../common/vector_math.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/linear_model.hpp"
 #include "skaccel/model.hpp"
@@ -148,8 +149,8 @@ void probabilities(const State& s, const model::AnyMatrix& X, const model::AnyMa
   const ClassifierShape c = classifier_shape(s);
   MatrixView<T> P = out.view<T>();
   for_score_blocks<T>(s, X, n_threads, [&](std::int64_t r0, std::int64_t rows, const T* d) {
-    for (std::int64_t i = 0; i < rows; ++i) {
-      if (c.coef_rows == 1) {
+    if (c.coef_rows == 1) {
+      for (std::int64_t i = 0; i < rows; ++i) {
         // A non-finite score (inf in X, or an overflow) would give a finite 0 or 1 here:
         // NaN lets the caller tell (Python then raises scikit-learn's error for inf in X,
         // or runs scikit-learn's code on an overflow).
@@ -157,18 +158,30 @@ void probabilities(const State& s, const model::AnyMatrix& X, const model::AnyMa
                                         : std::numeric_limits<T>::quiet_NaN();
         P(r0 + i, 0) = T(1) - p;
         P(r0 + i, 1) = p;
-        continue;
       }
-      const T* z = d + i * c.n_classes;
-      T* prob = &P(r0 + i, 0);  // the output is C-contiguous
+      return;
+    }
+    // The softmax, as scikit-learn's: each row shifted by its maximum (in T), one
+    // vectorised exp over the whole block, each row divided by its sum (in T).
+    const std::int64_t K = c.n_classes;
+    thread_local std::vector<double> shifted;
+    shifted.resize(static_cast<std::size_t>(rows * K));
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const T* z = d + i * K;
       T max_value = z[0];
-      for (std::int64_t k = 1; k < c.n_classes; ++k) max_value = std::max(max_value, z[k]);
+      for (std::int64_t k = 1; k < K; ++k) max_value = std::max(max_value, z[k]);
+      for (std::int64_t k = 0; k < K; ++k)
+        shifted[i * K + k] = static_cast<double>(z[k] - max_value);
+    }
+    vector_math::exp_inplace(shifted.data(), rows * K);
+    for (std::int64_t i = 0; i < rows; ++i) {
+      T* prob = &P(r0 + i, 0);  // the output is C-contiguous
       T sum = 0;
-      for (std::int64_t k = 0; k < c.n_classes; ++k) {
-        prob[k] = std::exp(z[k] - max_value);
+      for (std::int64_t k = 0; k < K; ++k) {
+        prob[k] = static_cast<T>(shifted[i * K + k]);
         sum += prob[k];
       }
-      for (std::int64_t k = 0; k < c.n_classes; ++k) prob[k] /= sum;
+      for (std::int64_t k = 0; k < K; ++k) prob[k] /= sum;
     }
   });
 }
