@@ -1,0 +1,82 @@
+// Pairwise distances (skaccel/neighbors.hpp): conversion only.
+#include "skaccel/neighbors.hpp"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include <optional>
+#include <string>
+
+#include "common.hpp"
+#include "skaccel/errors.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace skaccel::bindings {
+namespace {
+
+template <class T>
+using Out = nb::ndarray<T, nb::ndim<2>, nb::device::cpu>;
+using Norms = nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+template <class T>
+MatrixView<T> mutable_view(const Out<T>& a) {
+  return MatrixView<T>(a.data(), static_cast<std::int64_t>(a.shape(0)),
+                       static_cast<std::int64_t>(a.shape(1)), a.stride(0), a.stride(1));
+}
+
+// out = the distances between the rows of X and of Y (None: X with itself, its diagonal
+// 0); metric "euclidean" (with the rows' squared norms) or "cosine" (normalised rows).
+template <class T>
+void pairwise_dot(In2D<T> X, std::optional<In2D<T>> Y, std::optional<Norms> x_norms,
+                  std::optional<Norms> y_norms, const std::string& metric, bool squared, Out<T> out,
+                  int n_threads) {
+  neighbors::DotMetric kind;
+  if (metric == "euclidean")
+    kind = neighbors::DotMetric::euclidean;
+  else if (metric == "cosine")
+    kind = neighbors::DotMetric::cosine;
+  else
+    throw InvalidArgument("metric must be 'euclidean' or 'cosine'");
+  const bool same = !Y;
+  const ConstMatrixView<T> x = view<T>(X), y = same ? x : view<T>(*Y);
+  const auto rows = [](const std::optional<Norms>& v) {
+    return v ? static_cast<std::int64_t>(v->shape(0)) : -1;
+  };
+  if ((x_norms && rows(x_norms) != x.rows) || (y_norms && rows(y_norms) != y.rows))
+    throw InvalidArgument("the norms must have one value per row");
+  const double* yn = same ? (x_norms ? x_norms->data() : nullptr)
+                          : (y_norms ? y_norms->data() : nullptr);
+  nb::gil_scoped_release release;
+  neighbors::dot_distances<T>(x, y, x_norms ? x_norms->data() : nullptr, yn, kind, squared, same,
+                              mutable_view(out), n_threads);
+}
+
+template <class T, class O>
+void pairwise_manhattan(In2D<T> X, std::optional<In2D<T>> Y, Out<O> out, int n_threads) {
+  const ConstMatrixView<T> x = view<T>(X), y = Y ? view<T>(*Y) : x;
+  nb::gil_scoped_release release;
+  neighbors::manhattan_distances<T, O>(x, y, mutable_view(out), n_threads);
+}
+
+}  // namespace
+
+SKACCEL_BINDINGS(neighbors) {
+  m.def("pairwise_dot", &pairwise_dot<double>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),
+        "y_norms"_a.none(), "metric"_a, "squared"_a, "out"_a.noconvert(), "n_threads"_a);
+  m.def("pairwise_dot", &pairwise_dot<float>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),
+        "y_norms"_a.none(), "metric"_a, "squared"_a, "out"_a.noconvert(), "n_threads"_a);
+  m.def("pairwise_manhattan", &pairwise_manhattan<double, double>, "X"_a, "Y"_a.none(),
+        "out"_a.noconvert(), "n_threads"_a);
+  m.def("pairwise_manhattan", &pairwise_manhattan<double, float>, "X"_a, "Y"_a.none(),
+        "out"_a.noconvert(), "n_threads"_a);
+  m.def("pairwise_manhattan", &pairwise_manhattan<float, double>, "X"_a, "Y"_a.none(),
+        "out"_a.noconvert(), "n_threads"_a);
+  m.def("pairwise_manhattan", &pairwise_manhattan<float, float>, "X"_a, "Y"_a.none(),
+        "out"_a.noconvert(), "n_threads"_a);
+}
+
+}  // namespace skaccel::bindings
