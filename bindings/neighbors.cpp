@@ -48,8 +48,8 @@ void pairwise_dot(In2D<T> X, std::optional<In2D<T>> Y, std::optional<Norms> x_no
   };
   if ((x_norms && rows(x_norms) != x.rows) || (y_norms && rows(y_norms) != y.rows))
     throw InvalidArgument("the norms must have one value per row");
-  const double* yn = same ? (x_norms ? x_norms->data() : nullptr)
-                          : (y_norms ? y_norms->data() : nullptr);
+  const double* yn =
+      same ? (x_norms ? x_norms->data() : nullptr) : (y_norms ? y_norms->data() : nullptr);
   nb::gil_scoped_release release;
   neighbors::dot_distances<T>(x, y, x_norms ? x_norms->data() : nullptr, yn, kind, squared, same,
                               mutable_view(out), n_threads);

@@ -30,7 +30,7 @@ import warnings
 import pytest
 
 import skaccel
-from skaccel._patching import _patches, sklearn_test_modules
+from skaccel._patching import _originals, _patches, sklearn_test_modules
 
 # scikit-learn's test modules of every patched estimator (their ``_sklearn_tests``).
 _TEST_MODULES = tuple(sklearn_test_modules())
@@ -54,6 +54,8 @@ _assert_patched()
 # Filled at the end of the session: {"total": Counter, "modules": {module: Counter},
 # "core": Counter, "fallback_reasons": Counter, "tests_on_core": int, "exitstatus": int}
 RESULTS = {}
+# The test modules' names of patched functions rebound to skaccel's (see step 1 below).
+REBOUND = []
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "deselected")
 
@@ -146,11 +148,19 @@ def _check_deselect_entries(config, items):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
-    # 1. the collected test modules hold skaccel's classes
+    # 1. the collected test modules hold skaccel's classes. A patched function that a
+    #    test module imported from scikit-learn's defining module (test_pairwise imports
+    #    sklearn.metrics.pairwise.pairwise_distances) is rebound to skaccel's there: the
+    #    module's tests then call skaccel's function, as a patched user's code does.
     for module in {item.module for item in items if getattr(item, "module", None)}:
-        for (_, name), cls in _PATCHED.items():
+        for (module_name, name), cls in _PATCHED.items():
             held = module.__dict__.get(name)
             if held is not None and held is not cls:
+                original = _originals.get((module_name, name))
+                if not isinstance(cls, type) and held is original:
+                    module.__dict__[name] = cls
+                    REBOUND.append(f"{module.__name__}.{name}")
+                    continue
                 raise pytest.UsageError(
                     f"{module.__name__}.{name} is {held.__module__}.{held.__qualname__}, "
                     f"not skaccel's: the module was imported before patching"
@@ -218,6 +228,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     calls = ", ".join(f"{what} {kind} {n}" for (kind, what), n in sorted(_counter.calls.items()))
     tw.write_line(f"calls: {calls or 'none'}")
     tw.write_line(f"tests that reached the skaccel core: {len(_tests_on_core)}")
+    if REBOUND:
+        tw.write_line(f"rebound to skaccel's: {', '.join(sorted(set(REBOUND)))}")
     for (what, reason), n in _counter.reasons.most_common(20):
         tw.write_line(f"  fallback {what}: {reason} ({n})")
 

@@ -215,3 +215,28 @@ def test_kmeans_errors_are_scikit_learns_on_every_rank():
         skaccel.spmd.KMeans().fit(X[rows])
     with pytest.raises(ValueError, match="a callable init has no distributed fit"):
         skaccel.spmd.KMeans(init=lambda X, k, random_state: X[:k]).fit(X[shard(600)])
+
+
+def _layouts(X):
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    return {
+        "F": np.asfortranarray(X),
+        "reversed rows": X[::-1].copy()[::-1],
+        "strided": np.repeat(X, 2, axis=0)[::2],
+        "read-only": read_only,
+    }
+
+
+@pytest.mark.parametrize("layout", ["F", "reversed rows", "strided", "read-only"])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_layout_of_a_shard_gives_the_same_model(name, layout):
+    # Each rank's rows in another memory layout (the same values): the same model.
+    X, y, w = data(np.float64)
+    rows = shard(X.shape[0])
+    cls = getattr(skaccel.spmd, name)
+    args, _ = fit_args(name, X, y, w, rows, weights=False)
+    plain = cls(**cases.params(cls)).fit(*args)
+    other = (_layouts(args[0])[layout],) + args[1:]
+    model = cls(**cases.params(cls)).fit(*other)
+    cases.assert_same_model(model, plain, 1e-12)

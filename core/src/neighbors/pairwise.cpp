@@ -72,40 +72,40 @@ void dot_distances_as(ConstMatrixView<T> X, ConstMatrixView<T> Y, const double* 
   std::vector<C> x_storage, y_storage;
   const C* Xc = contiguous_rows<C>(X, x_storage, n_threads);
   const C* Yc = same ? Xc : contiguous_rows<C>(Y, y_storage, n_threads);
-  for_tiles(n, m, n_threads, [&](std::int64_t i0, std::int64_t rows, std::int64_t j0,
-                                 std::int64_t cols) {
-    thread_local std::vector<C> tile;
-    tile.resize(static_cast<std::size_t>(kTileRows * kTileCols));
-    // tile (rows × cols, row-major) = α · X[i0:] · Y[j0:]ᵀ: as column-major, cols × rows.
-    const C alpha = M == DotMetric::euclidean ? C(-2) : C(1);
-    if (p > 0)
-      blas::gemm('T', 'N', cols, rows, p, alpha, Yc + j0 * p, p, Xc + i0 * p, p, C(0), tile.data(),
-                 cols);
-    else
-      std::fill(tile.begin(), tile.begin() + rows * cols, C(0));
-    for (std::int64_t a = 0; a < rows; ++a) {
-      const std::int64_t i = i0 + a;
-      const C* products = tile.data() + a * cols;
-      for (std::int64_t b = 0; b < cols; ++b) {
-        const std::int64_t j = j0 + b;
-        T d;
-        if constexpr (M == DotMetric::euclidean) {
-          // scikit-learn: distances = −2 x·y; += ‖x‖²; += ‖y‖² (in double for float32,
-          // then cast); maximum(·, 0); the diagonal of X with itself 0; sqrt.
-          d = static_cast<T>((products[b] + x_norms[i]) + y_norms[j]);
-          d = d < T(0) ? T(0) : d;  // NaN stays NaN, as np.maximum keeps it
-          if (same && i == j) d = T(0);
-          if (!squared) d = std::sqrt(d);
-        } else {
-          // scikit-learn: S = x·y; S *= −1; S += 1; clip(S, 0, 2); the diagonal 0.
-          d = T(1) + (-products[b]);
-          d = d < T(0) ? T(0) : (d > T(2) ? T(2) : d);
-          if (same && i == j) d = T(0);
-        }
-        out(i, j) = d;
-      }
-    }
-  });
+  for_tiles(n, m, n_threads,
+            [&](std::int64_t i0, std::int64_t rows, std::int64_t j0, std::int64_t cols) {
+              thread_local std::vector<C> tile;
+              tile.resize(static_cast<std::size_t>(kTileRows * kTileCols));
+              // tile (rows × cols, row-major) = α · X[i0:] · Y[j0:]ᵀ: as column-major, cols × rows.
+              const C alpha = M == DotMetric::euclidean ? C(-2) : C(1);
+              if (p > 0)
+                blas::gemm('T', 'N', cols, rows, p, alpha, Yc + j0 * p, p, Xc + i0 * p, p, C(0),
+                           tile.data(), cols);
+              else
+                std::fill(tile.begin(), tile.begin() + rows * cols, C(0));
+              for (std::int64_t a = 0; a < rows; ++a) {
+                const std::int64_t i = i0 + a;
+                const C* products = tile.data() + a * cols;
+                for (std::int64_t b = 0; b < cols; ++b) {
+                  const std::int64_t j = j0 + b;
+                  T d;
+                  if constexpr (M == DotMetric::euclidean) {
+                    // scikit-learn: distances = −2 x·y; += ‖x‖²; += ‖y‖² (in double for float32,
+                    // then cast); maximum(·, 0); the diagonal of X with itself 0; sqrt.
+                    d = static_cast<T>((products[b] + x_norms[i]) + y_norms[j]);
+                    d = d < T(0) ? T(0) : d;  // NaN stays NaN, as np.maximum keeps it
+                    if (same && i == j) d = T(0);
+                    if (!squared) d = std::sqrt(d);
+                  } else {
+                    // scikit-learn: S = x·y; S *= −1; S += 1; clip(S, 0, 2); the diagonal 0.
+                    d = T(1) + (-products[b]);
+                    d = d < T(0) ? T(0) : (d > T(2) ? T(2) : d);
+                    if (same && i == j) d = T(0);
+                  }
+                  out(i, j) = d;
+                }
+              }
+            });
 }
 
 }  // namespace
@@ -134,43 +134,42 @@ void manhattan_distances(ConstMatrixView<T> X, ConstMatrixView<T> Y, MatrixView<
   const std::int64_t n = X.rows, m = Y.rows, p = X.cols;
   std::vector<double> x_storage;
   const double* Xd = contiguous_rows<double>(X, x_storage, n_threads);
-  for_tiles(n, m, n_threads, [&](std::int64_t i0, std::int64_t rows, std::int64_t j0,
-                                 std::int64_t cols) {
-    // Y's tile transposed (features × cols), so that one feature of every pair in the tile
-    // is one contiguous run: the sums vectorise across pairs, each in feature order.
-    thread_local std::vector<double> y_columns, sums;
-    y_columns.resize(static_cast<std::size_t>(p * kTileCols));
-    sums.resize(static_cast<std::size_t>(kTileCols));
-    for (std::int64_t b = 0; b < cols; ++b)
-      for (std::int64_t f = 0; f < p; ++f)
-        y_columns[f * cols + b] = static_cast<double>(Y(j0 + b, f));
-    for (std::int64_t a = 0; a < rows; ++a) {
-      const double* x = Xd + (i0 + a) * p;
-      double* s = sums.data();
-      std::fill(s, s + cols, 0.0);
-      for (std::int64_t f = 0; f < p; ++f) {
-        const double xf = x[f];
-        const double* y = y_columns.data() + f * cols;
-        for (std::int64_t b = 0; b < cols; ++b) s[b] += std::fabs(xf - y[b]);
-      }
-      for (std::int64_t b = 0; b < cols; ++b) out(i0 + a, j0 + b) = static_cast<Out>(s[b]);
-    }
-  });
+  for_tiles(n, m, n_threads,
+            [&](std::int64_t i0, std::int64_t rows, std::int64_t j0, std::int64_t cols) {
+              // Y's tile transposed (features × cols), so that one feature of every pair in the
+              // tile is one contiguous run: the sums vectorise across pairs, each in feature order.
+              thread_local std::vector<double> y_columns, sums;
+              y_columns.resize(static_cast<std::size_t>(p * kTileCols));
+              sums.resize(static_cast<std::size_t>(kTileCols));
+              for (std::int64_t b = 0; b < cols; ++b)
+                for (std::int64_t f = 0; f < p; ++f)
+                  y_columns[f * cols + b] = static_cast<double>(Y(j0 + b, f));
+              for (std::int64_t a = 0; a < rows; ++a) {
+                const double* x = Xd + (i0 + a) * p;
+                double* s = sums.data();
+                std::fill(s, s + cols, 0.0);
+                for (std::int64_t f = 0; f < p; ++f) {
+                  const double xf = x[f];
+                  const double* y = y_columns.data() + f * cols;
+                  for (std::int64_t b = 0; b < cols; ++b) s[b] += std::fabs(xf - y[b]);
+                }
+                for (std::int64_t b = 0; b < cols; ++b)
+                  out(i0 + a, j0 + b) = static_cast<Out>(s[b]);
+              }
+            });
 }
 
 template void dot_distances<float>(ConstMatrixView<float>, ConstMatrixView<float>, const double*,
                                    const double*, DotMetric, bool, bool, MatrixView<float>, int);
-template void dot_distances<double>(ConstMatrixView<double>, ConstMatrixView<double>,
-                                    const double*, const double*, DotMetric, bool, bool,
-                                    MatrixView<double>, int);
+template void dot_distances<double>(ConstMatrixView<double>, ConstMatrixView<double>, const double*,
+                                    const double*, DotMetric, bool, bool, MatrixView<double>, int);
 template void manhattan_distances<float, float>(ConstMatrixView<float>, ConstMatrixView<float>,
                                                 MatrixView<float>, int);
 template void manhattan_distances<float, double>(ConstMatrixView<float>, ConstMatrixView<float>,
                                                  MatrixView<double>, int);
 template void manhattan_distances<double, float>(ConstMatrixView<double>, ConstMatrixView<double>,
                                                  MatrixView<float>, int);
-template void manhattan_distances<double, double>(ConstMatrixView<double>,
-                                                  ConstMatrixView<double>, MatrixView<double>,
-                                                  int);
+template void manhattan_distances<double, double>(ConstMatrixView<double>, ConstMatrixView<double>,
+                                                  MatrixView<double>, int);
 
 }  // namespace skaccel::neighbors

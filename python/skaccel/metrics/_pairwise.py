@@ -73,15 +73,15 @@ def pairwise_distances(
         Y = X
     same_input = X is Y
     X, Y = check_pairwise_arrays(X, Y)
-    # One job: the metric function's output (C order; manhattan, SciPy's cdist, in
-    # float64). Several jobs: scikit-learn fills a Fortran-ordered array of the common
-    # float dtype, slice by slice of Y, and sets only the euclidean diagonal to 0.
+    # One job: the metric function's output (manhattan, SciPy's cdist, in float64).
+    # Several jobs: scikit-learn fills an array of the common float dtype slice by slice
+    # of Y, and sets only the euclidean diagonal to 0. C order either way.
     several_jobs = effective_n_jobs(n_jobs) != 1
     if kind == "manhattan":
         dtype = _sklearn_dtype(X, Y) if several_jobs else np.float64
     else:
         dtype = X.dtype
-    out = np.empty((X.shape[0], Y.shape[0]), dtype=dtype, order="F" if several_jobs else "C")
+    out = np.empty((X.shape[0], Y.shape[0]), dtype=dtype)
     threads = n_threads(n_jobs)
     logger.info(
         "%s: running on the skaccel C++ core (cpu); %s, %dx%d by %dx%d %s",
