@@ -31,6 +31,7 @@ def test_patch_and_unpatch():
             "IncrementalPCA": True,
             "EmpiricalCovariance": True,
             "KMeans": True,
+            "pairwise_distances": True,
             "roc_auc_score": True,
             "train_test_split": True,
         }
