@@ -57,6 +57,30 @@ __all__ = [
 ]
 
 
+def shard_sample_weight(sample_weight, X, namespace, *, copy=False):
+    """A shard's sample weights for its validated rows X: None stays None (unit weights);
+    a shard without rows takes no weights (an error names the mismatch)."""
+    if sample_weight is None:
+        return None
+    from sklearn.utils.validation import _check_sample_weight
+
+    sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
+    if X.shape[0]:
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype, copy=copy)
+    if sample_weight.shape[0]:
+        raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
+    return sample_weight
+
+
+def shard_context(estimator, X):
+    """What every shard of an iterative fit must agree on: dtype, feature count, names."""
+    return {
+        "dtype": X.dtype.name,
+        "n_features_in_": estimator.n_features_in_,
+        "feature_names_in_": getattr(estimator, "feature_names_in_", None),
+    }
+
+
 def _declares(cls, names) -> bool:
     return all(callable(getattr(cls, name, None)) for name in names)
 

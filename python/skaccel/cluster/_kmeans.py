@@ -33,6 +33,7 @@ from .._dispatch import (
     n_threads,
     raise_if_not_finite,
 )
+from .._distributed import shard_context, shard_sample_weight
 from .._persistence import _dtype_name
 from ..base import CoreEstimatorMixin
 from . import _kmeans_distributed as _distributed
@@ -239,17 +240,8 @@ class KMeans(CoreEstimatorMixin, _SklearnKMeans):
             dtype=[np.float64, np.float32],
             ensure_min_samples=0,
         )
-        if sample_weight is not None:
-            sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
-            if X.shape[0]:
-                sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-            elif sample_weight.shape[0]:
-                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
-        context = {
-            "dtype": X.dtype.name,
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": getattr(self, "feature_names_in_", None),
-        }
+        sample_weight = shard_sample_weight(sample_weight, X, namespace)
+        context = shard_context(self, X)
         return _distributed.Shard(X, sample_weight), context
 
     def _fit_distributed(self, reducer, context, namespace):

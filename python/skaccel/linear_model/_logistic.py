@@ -30,6 +30,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .. import _core
 from .._dispatch import NOT_FINITE, Condition, Namespace, Unsupported, dispatch, n_threads
+from .._distributed import shard_context, shard_sample_weight
 from .._threadpool import scipy_blas_single_threaded
 from .._warnings import warn_user
 from ..base import CoreEstimatorMixin
@@ -571,17 +572,8 @@ class LogisticRegression(CoreEstimatorMixin, _SklearnLogisticRegression):
             check_classification_targets(y)
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples, but y has {y.shape[0]}")
-        if sample_weight is not None:
-            sample_weight = np.asarray(namespace.host(sample_weight), dtype=X.dtype).reshape(-1)
-            if X.shape[0]:
-                sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, copy=True)
-            elif sample_weight.shape[0]:
-                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values, X 0 rows")
-        context = {
-            "dtype": X.dtype.name,
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": getattr(self, "feature_names_in_", None),
-        }
+        sample_weight = shard_sample_weight(sample_weight, X, namespace, copy=True)
+        context = shard_context(self, X)
         return _Shard(X, y, sample_weight), context
 
     def _fit_distributed(self, reducer, context, namespace):
