@@ -14,13 +14,15 @@ namespace {
 // constant itself), with no float-to-integer conversion, which AVX2 lacks for 64 bits.
 constexpr double kShifter = 6755399441055744.0;
 
-inline std::int64_t bits_of(double value) {
-  std::int64_t out;
+// Unsigned, so that the exponent shift below is defined for every input (a NaN's garbage
+// bits included: its result is replaced by the NaN itself).
+inline std::uint64_t bits_of(double value) {
+  std::uint64_t out;
   std::memcpy(&out, &value, sizeof out);
   return out;
 }
 
-inline double from_bits(std::int64_t value) {
+inline double from_bits(std::uint64_t value) {
   double out;
   std::memcpy(&out, &value, sizeof out);
   return out;
@@ -36,7 +38,7 @@ void exp_inplace(double* values, std::int64_t n) {
   // ln 2 in two parts (fdlibm's): k·kLn2Hi is exact for |k| < 2¹¹.
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  const std::int64_t shifter_bits = bits_of(kShifter);
+  const std::uint64_t shifter_bits = bits_of(kShifter);
 #pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) {
     const double x = values[i];
