@@ -108,9 +108,9 @@ def pick_rows(reducer, targets, side, dtype, n_features):
     totals = reducer.gather(cumulative_total)  # [(token, total, rows)], in shard order
     starts = np.concatenate([[0.0], np.cumsum([total for _, total, _ in totals])[:-1]])
     nonempty = [i for i, (_, _, rows) in enumerate(totals) if rows]
+    ends = [(i, starts[i] + totals[i][1]) for i in nonempty]
     requests, owners = {}, []
     for slot, target in enumerate(targets):
-        ends = [(i, starts[i] + totals[i][1]) for i in nonempty]
         owner = next(
             (i for i, end in ends if (end > target if side == "right" else end >= target)),
             nonempty[-1],  # past the end by rounding: the last row, as scikit-learn clips

@@ -98,7 +98,7 @@ def pairwise_distances(
     else:
         # cosine_similarity's normalised copies (its rows of norm 0 stay 0).
         X = normalize(X, copy=True)
-        Y = X if Y is X or (same_input and zero_diagonal) else normalize(Y, copy=True)
+        Y = X if Y is X else normalize(Y, copy=True)  # one input stays one matrix
         x_norms = y_norms = None
     if zero_diagonal:
         _core.pairwise_dot(X, None, x_norms, None, kind, False, out, threads)
