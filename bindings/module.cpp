@@ -31,6 +31,8 @@ const char* dtype_name(model::DType d) {
       return "integer";
     case model::DType::label:
       return "label";
+    case model::DType::numeric:
+      return "numeric";
     case model::DType::string:
       return "string";
   }

@@ -102,9 +102,18 @@ def fit_target(model, X):
         k = len(model.classes_)
         codes = np.searchsorted(np.quantile(score, np.linspace(0, 1, k + 1)[1:-1]), score)
         return np.asarray(model.classes_)[codes]
-    if model.coef_.ndim == 2:
-        coefs = np.stack([coefs * (k + 1) for k in range(model.coef_.shape[0])], axis=1)
+    fitted = model.coef_ if hasattr(model, "coef_") else model._y  # targets are _y's columns
+    if fitted.ndim == 2:
+        n_targets = fitted.shape[0] if hasattr(model, "coef_") else fitted.shape[1]
+        coefs = np.stack([coefs * (k + 1) for k in range(n_targets)], axis=1)
     return np.asarray(X @ coefs, dtype=X.dtype)
+
+
+def needs_target(model_type):
+    """Whether fit takes a y (supervised model types: coefficients or stored targets)."""
+    from skaccel._registry import MODEL_TYPES
+
+    return bool({"coef_", "_y"} & MODEL_TYPES[model_type].field_names)
 
 
 # Last: the family files import the helpers above from this (partly initialised) module.

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from model_examples import EXAMPLES, content, fit_target, is_labels
+from model_examples import EXAMPLES, content, fit_target, is_labels, needs_target
 from numpy.testing import assert_allclose
 from roundtrips import PICKLE_ONLY, ROUND_TRIPS
 
@@ -80,7 +80,7 @@ def refit(example, data, xp=None, device=None):
     model, X = example.make()
     fresh = type(model)(**model.get_params())
     args = [X]
-    if "coef_" in MODEL_TYPES[example.model_type].field_names:
+    if needs_target(example.model_type):
         args.append(fit_target(model, X))
     if xp is not None:  # str labels stay NumPy (array namespaces hold numbers)
         args = [to(xp, device, a) if a.dtype.kind in "biuf" else a for a in args]
@@ -112,15 +112,21 @@ def test_fit_and_methods_keep_namespace_and_device(example, namespace, caplog):
                 assert_allclose(host(value), getattr(reference, name), rtol=tol, atol=tol)
         for method in MODEL_TYPES[example.model_type].methods:
             Xx = to(xp, device, X)
-            out = getattr(model, method.name)(Xx)
-            expected = getattr(reference, method.name)(X)
-            if expected.dtype.kind in "OU":  # labels of str classes_ (NumPy, as classes_)
-                np.testing.assert_array_equal(out, expected)
-                continue
-            assert on(out, xp, device), method.name
-            scale = max(float(np.abs(expected).max()), 1.0)
-            tol = 1e-4 if expected.dtype == np.float32 else 1e-9
-            assert_allclose(host(out), expected, rtol=tol, atol=tol * scale)
+            outs = as_tuple(getattr(model, method.name)(Xx))
+            expected_outs = as_tuple(getattr(reference, method.name)(X))
+            for out, expected in zip(outs, expected_outs, strict=True):
+                if expected.dtype.kind in "OU":  # labels of str classes_ (NumPy, as classes_)
+                    np.testing.assert_array_equal(out, expected)
+                    continue
+                assert on(out, xp, device), method.name
+                scale = max(float(np.abs(expected).max()), 1.0)
+                tol = 1e-4 if expected.dtype == np.float32 else 1e-9
+                assert_allclose(host(out), expected, rtol=tol, atol=tol * scale)
+
+
+def as_tuple(result):
+    """A method's outputs as a tuple (kneighbors gives two)."""
+    return result if isinstance(result, tuple) else (result,)
 
 
 def is_foreign_array(value):
@@ -149,13 +155,13 @@ def test_pickles_keep_namespace_and_device(example, namespace, how, tmp_path):
             assert host(vars(loaded)[name]).tobytes() == host(value).tobytes(), name
         for method in MODEL_TYPES[example.model_type].methods:
             Xx = to(xp, device, X)
-            a = getattr(model, method.name)(Xx)
-            b = getattr(loaded, method.name)(Xx)
-            if is_labels(a):
-                assert content(a) == content(b)
-                continue
-            assert on(b, xp, device)
-            assert host(a).tobytes() == host(b).tobytes()
+            a_outs = as_tuple(getattr(model, method.name)(Xx))
+            for a, b in zip(a_outs, as_tuple(getattr(loaded, method.name)(Xx)), strict=True):
+                if is_labels(a):
+                    assert content(a) == content(b)
+                    continue
+                assert on(b, xp, device)
+                assert host(a).tobytes() == host(b).tobytes()
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=str)
@@ -171,8 +177,10 @@ def test_a_model_file_of_an_array_api_model_holds_host_arrays(example, namespace
             np.testing.assert_array_equal(vars(loaded)[name], host(value))
     for method in MODEL_TYPES[example.model_type].methods:
         with sklearn.config_context(array_api_dispatch=True):
-            expected = host(getattr(model, method.name)(to(xp, device, X)))
-        np.testing.assert_array_equal(getattr(loaded, method.name)(X), expected)
+            expected = as_tuple(getattr(model, method.name)(to(xp, device, X)))
+        got = as_tuple(getattr(loaded, method.name)(X))
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, host(b))
 
 
 def test_the_torch_example_of_the_seed_runs(tmp_path):

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn.linear_model
-from model_examples import EXAMPLES, fit_target
+from model_examples import EXAMPLES, fit_target, needs_target
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.testing import assert_allclose
 
@@ -79,11 +79,18 @@ def sklearn_twin(model):
             except TypeError:  # abstract (LinearModel)
                 continue
             twin.__dict__.update(model.__dict__)
-            # What the skaccel class computes instead of storing (KMeans' _n_threads, an
-            # efficiency parameter never saved): scikit-learn's code reads it as an attribute.
-            for name, value in vars(type(model)).items():
-                if isinstance(value, property) and name.startswith("_"):
-                    twin.__dict__[name] = getattr(model, name)
+            # What the skaccel classes compute instead of storing (KMeans' _n_threads, an
+            # efficiency parameter never saved; the neighbours' lazily built _tree):
+            # scikit-learn's code reads it as an attribute.
+            for klass in type(model).__mro__:
+                if not klass.__module__.startswith("skaccel"):
+                    continue
+                for name, value in vars(klass).items():
+                    if isinstance(value, property) and name not in twin.__dict__:
+                        try:
+                            twin.__dict__[name] = getattr(model, name)
+                        except AttributeError:  # not fitted (e.g. one output's classes_)
+                            pass
             return twin
     twin = sklearn.linear_model.LinearRegression()
     twin.__dict__.update(model.__dict__)
@@ -126,7 +133,7 @@ def test_every_fit_reads_every_layout(example, layout, tmp_path):
     variant = LAYOUTS[layout](X, tmp_path)
     dense = np.ascontiguousarray(np.asarray(variant))
     target = None
-    if "coef_" in MODEL_TYPES[example.model_type].field_names:
+    if needs_target(example.model_type):
         target = fit_target(model, dense)
     a = type(model)(**params)
     b = type(model)(**params)

@@ -31,6 +31,9 @@ def test_patch_and_unpatch():
             "IncrementalPCA": True,
             "EmpiricalCovariance": True,
             "KMeans": True,
+            "KNeighborsClassifier": True,
+            "KNeighborsRegressor": True,
+            "NearestNeighbors": True,
             "pairwise_distances": True,
             "roc_auc_score": True,
             "train_test_split": True,
@@ -42,6 +45,9 @@ def test_patch_and_unpatch():
         assert PCA.__module__.startswith("skaccel.decomposition")
         assert EmpiricalCovariance.__module__.startswith("skaccel.covariance")
         assert KMeans is skaccel.cluster.KMeans
+        from sklearn.neighbors import KNeighborsClassifier
+
+        assert KNeighborsClassifier is skaccel.neighbors.KNeighborsClassifier
     finally:
         skaccel.unpatch_sklearn()
     assert not skaccel.sklearn_is_patched()

@@ -7,7 +7,7 @@ import inspect
 
 import numpy as np
 import pytest
-from model_examples import EXAMPLES
+from model_examples import EXAMPLES, fit_target, needs_target
 from sklearn.utils._metadata_requests import _MetadataRequester
 from test_hyperparameters import SKLEARNEX_KNOB_NAMES
 
@@ -33,9 +33,7 @@ def test_n_jobs_changes_speed_not_results(example):
     model, X = example.make()
     params = model.get_params()
     target = None
-    if "coef_" in MODEL_TYPES[example.model_type].field_names:
-        from model_examples import fit_target
-
+    if needs_target(example.model_type):
         target = fit_target(model, X)
     results = []
     for n_jobs in (1, 2, -1):

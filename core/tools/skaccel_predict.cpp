@@ -268,8 +268,10 @@ void run_file(const skaccel::model_file::Model& model, const skaccel::model::Met
       write_output<std::int64_t>(o.outputs[k], outputs[k], flat);
     else if (outputs[k].dtype == skaccel::model::ScalarType::int32)
       write_output<std::int32_t>(o.outputs[k], outputs[k], flat);
+    else if (outputs[k].dtype == skaccel::model::ScalarType::float64)
+      write_output<double>(o.outputs[k], outputs[k], flat);
     else
-      write_output<T>(o.outputs[k], outputs[k], flat);
+      write_output<float>(o.outputs[k], outputs[k], flat);
   }
 }
 

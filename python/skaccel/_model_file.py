@@ -134,6 +134,11 @@ def save(model, path, *, durable=False):
     else:
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     check_is_fitted(model)
+    # A fitted state that the declared fields cannot hold whole (the estimator says why).
+    refusal = getattr(model, "_model_file_refusal", None)
+    reason = refusal() if refusal is not None else None
+    if reason is not None:
+        raise ValueError(f"cannot save {type(model).__name__} in a model file: {reason}")
     params = {k: _json_param(k, v) for k, v in model.get_params(deep=False).items()}
     attributes, tensors, feature_names = {}, [], None
     for field in MODEL_TYPES[model_type].fields:

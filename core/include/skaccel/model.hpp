@@ -31,6 +31,8 @@ enum class DType {
   integer,   // int64 (scalars may be Python ints)
   string,    // a str scalar, or an array of str
   label,     // class labels: an array of str or of numbers of any dtype (classes_)
+  numeric,   // an array of float32, float64, int32 or int64, whatever the model's dtype
+             // (the targets a neighbours regressor keeps)
 };
 
 struct Field {
@@ -164,9 +166,10 @@ enum class OutputType {
   floating,  // the model's float dtype
   int64,     // e.g. indices, labels as class indices
   int32,     // indices scikit-learn gives as int32 (KMeans.predict's cluster indices)
+  float64,   // float64 whatever the model's dtype (neighbour distances, class probabilities)
 };
 
-// "floating", "int64", "int32".
+// "floating", "int64", "int32", "float64".
 const char* output_type_name(OutputType t);
 
 struct Output {
@@ -177,6 +180,9 @@ struct Output {
   // For an int64 output of indices into a field of labels (classes_): that field's name.
   // Writers of results outside Python (skaccel-predict) give the labels themselves.
   std::string labels;
+  // For a `floating` output whose dtype is not the model's (the float32 or float64 of
+  // the targets a model keeps, as NumPy's arithmetic on them gives): that dtype.
+  std::function<ScalarType(const State&)> dtype;
 };
 
 // One inference function of a model type.

@@ -32,4 +32,48 @@ template <class T, class Out>
 void manhattan_distances(ConstMatrixView<T> X, ConstMatrixView<T> Y, MatrixView<Out> out,
                          int n_threads);
 
+// --- k nearest neighbours ---------------------------------------------------------------
+
+// The k nearest rows of Y to every row of X by Euclidean distance, as scikit-learn's
+// ArgKmin ranks them: by −2 x·y + ‖y‖² in double (float32 rows are converted, as
+// scikit-learn upcasts them), the nearer first, the lower row of Y first among equal
+// distances; then distances(i, a) = sqrt(max(that + ‖x‖², 0)) (its square when `squared`).
+// For float32 rows with `float32_distances` the distance (or square) is rounded to float32
+// first, as scikit-learn's brute-force float32 search returns it (its trees return
+// float64 distances). distances, indices: X.rows × k, any strides. 1 ≤ k ≤ Y.rows. No X.rows ×
+// Y.rows matrix is held: tiles of products feed bounded per-row heaps. The rows of X are shared
+// among the threads when there are enough of them, else the rows of Y (heaps merged in order);
+// either way the result is the same.
+template <class T>
+void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
+                          bool float32_distances, MatrixView<double> distances,
+                          MatrixView<std::int64_t> indices, int n_threads);
+
+// How scikit-learn weighs the neighbours (_get_weights): uniformly, or by 1 / distance
+// where a row with a zero distance weighs its zero-distance neighbours 1 and the others 0.
+enum class NeighborWeights { uniform, distance };
+
+// scikit-learn's KNeighborsClassifier.predict_proba of one output: out(i, c) = the summed
+// weights of row i's neighbours of class c (neighbour by neighbour), over their total.
+// labels: the class index of every row of Y; distances are read for `distance` weights.
+void neighbor_class_probabilities(ConstMatrixView<std::int64_t> indices,
+                                  ConstMatrixView<double> distances, const std::int64_t* labels,
+                                  std::int64_t n_labels, std::int64_t n_classes,
+                                  NeighborWeights weights, MatrixView<double> out, int n_threads);
+
+// KNeighborsClassifier.predict of one output: the class index of the largest vote (the
+// smallest index among equal votes), votes summed as scikit-learn's mode / weighted_mode
+// sum them.
+void neighbor_class_votes(ConstMatrixView<std::int64_t> indices, ConstMatrixView<double> distances,
+                          const std::int64_t* labels, std::int64_t n_labels, std::int64_t n_classes,
+                          NeighborWeights weights, std::int64_t* out, int n_threads);
+
+// KNeighborsRegressor.predict: out(i, t) = the mean (or 1/distance-weighted mean) of Y's
+// targets over row i's neighbours, summed in NumPy's order and dtype (Out: float32 for the
+// uniform mean of float32 targets, float64 otherwise). targets: n_labels × n_outputs.
+template <class Y, class Out>
+void neighbor_regression(ConstMatrixView<std::int64_t> indices, ConstMatrixView<double> distances,
+                         ConstMatrixView<Y> targets, NeighborWeights weights, MatrixView<Out> out,
+                         int n_threads);
+
 }  // namespace skaccel::neighbors

@@ -339,6 +339,8 @@ const char* output_type_name(OutputType t) {
       return "int64";
     case OutputType::int32:
       return "int32";
+    case OutputType::float64:
+      return "float64";
     case OutputType::floating:
       break;
   }
@@ -353,10 +355,12 @@ ScalarType output_dtype(const State& state, const Output& o) {
       return ScalarType::int64;
     case OutputType::int32:
       return ScalarType::int32;
+    case OutputType::float64:
+      return ScalarType::float64;
     case OutputType::floating:
       break;
   }
-  return state.float_dtype();
+  return o.dtype ? o.dtype(state) : state.float_dtype();
 }
 
 void check_input(const State& state, const AnyMatrix& X) {

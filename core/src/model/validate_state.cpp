@@ -122,6 +122,12 @@ void validate_state(const ModelType& s, const std::vector<FieldValue>& values,
           fail(s, "attribute '" + f.name + "' must be an array of labels");
         check_shape(s, f, v.shape, dims);
         break;
+      case DType::numeric:
+        if (v.kind != Kind::tensor || (v.dtype != "float32" && v.dtype != "float64" &&
+                                       v.dtype != "int32" && v.dtype != "int64"))
+          fail(s, "attribute '" + f.name + "' must be a float32, float64, int32 or int64 array");
+        check_shape(s, f, v.shape, dims);
+        break;
       case DType::integer:
         if (f.shape.empty()) break;  // checked above
         // An int where every axis is optional (ElasticNet's n_iter_ of one target).

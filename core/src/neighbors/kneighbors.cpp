@@ -1,0 +1,419 @@
+// k nearest neighbours by brute force, and the votes and means that consume them
+// (skaccel/neighbors.hpp).
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "../common/blas.hpp"
+#include "skaccel/errors.hpp"
+#include "skaccel/neighbors.hpp"
+#include "skaccel/threading.hpp"
+
+namespace skaccel::neighbors {
+namespace {
+
+// Queries and rows of Y per tile: the tile of products (128 × 512 doubles, 512 KiB) stays
+// in L2 between the gemm that writes it and the scan that feeds the heaps.
+constexpr std::int64_t kQueryRows = 128, kBlockRows = 512;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::int64_t kNoRow = std::numeric_limits<std::int64_t>::max();
+
+// (distance, row) in the order scikit-learn's heaps keep: nearer first, then lower row.
+inline bool before(double d1, std::int64_t j1, double d2, std::int64_t j2) {
+  return d1 < d2 || (d1 == d2 && j1 < j2);
+}
+
+// k candidates per query row as binary max-heaps (the worst at the root), flat arrays.
+// Filled with sentinels (inf, kNoRow) that every real candidate displaces.
+class Heaps {
+ public:
+  Heaps(std::int64_t rows, std::int64_t k)
+      : k_(k),
+        d_(static_cast<std::size_t>(rows * k), kInf),
+        j_(static_cast<std::size_t>(rows * k), kNoRow) {}
+
+  double worst(std::int64_t row) const { return d_[row * k_]; }
+
+  // Offers (d, j); kept when it comes before the root (a NaN ranks as +inf).
+  void offer(std::int64_t row, double d, std::int64_t j) {
+    if (std::isnan(d)) d = kInf;
+    double* hd = d_.data() + row * k_;
+    std::int64_t* hj = j_.data() + row * k_;
+    if (!before(d, j, hd[0], hj[0])) return;
+    std::int64_t i = 0;  // sift the new root down
+    for (;;) {
+      const std::int64_t l = 2 * i + 1, r = l + 1;
+      std::int64_t largest = i;
+      double ld = d;
+      std::int64_t lj = j;
+      if (l < k_ && before(ld, lj, hd[l], hj[l])) largest = l, ld = hd[l], lj = hj[l];
+      if (r < k_ && before(ld, lj, hd[r], hj[r])) largest = r;
+      if (largest == i) break;
+      hd[i] = hd[largest];
+      hj[i] = hj[largest];
+      i = largest;
+    }
+    hd[i] = d;
+    hj[i] = j;
+  }
+
+  // The candidates of `row`, sorted nearest first, appended to `out`.
+  void sorted(std::int64_t row, std::vector<std::pair<double, std::int64_t>>& out) const {
+    const std::size_t start = out.size();
+    for (std::int64_t a = 0; a < k_; ++a) out.emplace_back(d_[row * k_ + a], j_[row * k_ + a]);
+    std::sort(
+        out.begin() + static_cast<std::ptrdiff_t>(start), out.end(),
+        [](const auto& x, const auto& y) { return before(x.first, x.second, y.first, y.second); });
+  }
+
+ private:
+  std::int64_t k_;
+  std::vector<double> d_;
+  std::vector<std::int64_t> j_;
+};
+
+// Rows [r0, r0 + rows) of M as a row-major double block: M's own memory when it is one
+// (leading dimension returned in *ld), else a copy in `storage`.
+template <class T>
+const double* double_rows(ConstMatrixView<T> M, std::int64_t r0, std::int64_t rows,
+                          std::vector<double>& storage, std::int64_t* ld) {
+  if constexpr (std::is_same_v<T, double>) {
+    if (M.col_stride == 1 && M.row_stride >= M.cols && M.row_stride > 0) {
+      *ld = M.row_stride;
+      return M.data + r0 * M.row_stride;
+    }
+  }
+  const std::int64_t p = M.cols;
+  storage.resize(static_cast<std::size_t>(std::max<std::int64_t>(rows * p, 1)));
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t f = 0; f < p; ++f) storage[i * p + f] = static_cast<double>(M(r0 + i, f));
+  *ld = std::max<std::int64_t>(p, 1);
+  return storage.data();
+}
+
+// ‖row‖² of every row of M, in double, summed in feature order.
+template <class T>
+std::vector<double> squared_norms(ConstMatrixView<T> M, int n_threads) {
+  std::vector<double> norms(static_cast<std::size_t>(M.rows));
+  const std::int64_t n = M.rows;
+  const int tasks =
+      static_cast<int>(std::clamp<std::int64_t>(n * M.cols / 262144, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int t) {
+    for (std::int64_t i = n * t / tasks; i < n * (t + 1) / tasks; ++i) {
+      double s = 0.0;
+      for (std::int64_t f = 0; f < M.cols; ++f) {
+        const double v = static_cast<double>(M(i, f));
+        s += v * v;
+      }
+      norms[i] = s;
+    }
+  });
+  return norms;
+}
+
+// Offers every row of Y in [y_begin, y_end) to the heaps of X's rows [x_begin, x_end)
+// (heap row = X row − x_begin), ranked by −2 x·y + ‖y‖², Y's rows in increasing order.
+template <class T>
+void search(ConstMatrixView<T> X, std::int64_t x_begin, std::int64_t x_end, ConstMatrixView<T> Y,
+            std::int64_t y_begin, std::int64_t y_end, const double* y_norms, Heaps& heaps) {
+  const std::int64_t p = X.cols;
+  thread_local std::vector<double> tile, x_storage, y_storage;
+  tile.resize(static_cast<std::size_t>(kQueryRows * kBlockRows));
+  for (std::int64_t i0 = x_begin; i0 < x_end; i0 += kQueryRows) {
+    const std::int64_t rows = std::min(kQueryRows, x_end - i0);
+    std::int64_t ldx = 0;
+    const double* xb = double_rows(X, i0, rows, x_storage, &ldx);
+    for (std::int64_t j0 = y_begin; j0 < y_end; j0 += kBlockRows) {
+      const std::int64_t cols = std::min(kBlockRows, y_end - j0);
+      std::int64_t ldy = 0;
+      const double* yb = double_rows(Y, j0, cols, y_storage, &ldy);
+      // tile (rows × cols, row-major) = −2 X[i0:] Y[j0:]ᵀ: as column-major, cols × rows.
+      if (p > 0)
+        blas::gemm('T', 'N', cols, rows, p, -2.0, yb, ldy, xb, ldx, 0.0, tile.data(), cols);
+      else
+        std::fill(tile.begin(), tile.begin() + rows * cols, 0.0);
+      const double* yn = y_norms + j0;
+      for (std::int64_t a = 0; a < rows; ++a) {
+        const std::int64_t h = i0 + a - x_begin;
+        const double* products = tile.data() + a * cols;
+        double worst = heaps.worst(h);
+        for (std::int64_t b = 0; b < cols; ++b) {
+          const double s = products[b] + yn[b];
+          if (!(s >= worst)) {  // nearer, or NaN (ranked as +inf by offer)
+            heaps.offer(h, s, j0 + b);
+            worst = heaps.worst(h);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
+                          bool float32_distances, MatrixView<double> distances,
+                          MatrixView<std::int64_t> indices, int n_threads) {
+  const std::int64_t n = X.rows, m = Y.rows;
+  if (X.cols != Y.cols) throw InvalidArgument("X and Y have different numbers of features");
+  if (k < 1 || k > m) throw InvalidArgument("k must be in [1, Y.rows]");
+  if (distances.rows != n || distances.cols != k || indices.rows != n || indices.cols != k)
+    throw InvalidArgument("distances and indices must be X.rows × k");
+  if (n == 0) return;
+  const int threads = std::max(1, n_threads);
+  const std::vector<double> y_norms = squared_norms(Y, threads);
+  const std::vector<double> x_norms = squared_norms(X, threads);
+  blas::BlasThreadsScope blas_threads(1);
+
+  const auto finish = [&](std::int64_t i, const std::pair<double, std::int64_t>* best) {
+    for (std::int64_t a = 0; a < k; ++a) {
+      const double d = std::max(best[a].first + x_norms[i], 0.0);
+      if (std::is_same_v<T, float> && float32_distances) {
+        // scikit-learn's float32 brute force keeps its distances in float32 (the square
+        // rounded, then its root), and returns them as float64.
+        const float f = static_cast<float>(d);
+        distances(i, a) = squared ? f : std::sqrt(f);
+      } else {
+        distances(i, a) = squared ? d : std::sqrt(d);
+      }
+      indices(i, a) = best[a].second;
+    }
+  };
+
+  const std::int64_t query_blocks = (n + kQueryRows - 1) / kQueryRows;
+  const std::int64_t y_blocks = (m + kBlockRows - 1) / kBlockRows;
+  if (threads == 1 || query_blocks >= 2 * threads || y_blocks < 2) {
+    // Many queries: each thread takes query blocks and scans all of Y for them.
+    std::atomic<std::int64_t> next{0};
+    const int tasks = static_cast<int>(std::clamp<std::int64_t>(query_blocks, 1, threads));
+    parallel_tasks(tasks, [&](int) {
+      std::vector<std::pair<double, std::int64_t>> best;
+      for (std::int64_t b = next++; b < query_blocks; b = next++) {
+        const std::int64_t i0 = b * kQueryRows, i1 = std::min(n, i0 + kQueryRows);
+        Heaps heaps(i1 - i0, k);
+        search(X, i0, i1, Y, 0, m, y_norms.data(), heaps);
+        for (std::int64_t i = i0; i < i1; ++i) {
+          best.clear();
+          heaps.sorted(i - i0, best);
+          finish(i, best.data());
+        }
+      }
+    });
+    return;
+  }
+  // Few queries: each thread scans a range of Y for all of them; the ranges' heaps are
+  // merged in the same order, so the result is the sequential one.
+  const int tasks = static_cast<int>(std::min<std::int64_t>(threads, y_blocks));
+  std::vector<Heaps> parts;
+  parts.reserve(static_cast<std::size_t>(tasks));
+  for (int t = 0; t < tasks; ++t) parts.emplace_back(n, k);
+  parallel_tasks(tasks, [&](int t) {
+    const std::int64_t b0 = y_blocks * t / tasks, b1 = y_blocks * (t + 1) / tasks;
+    search(X, 0, n, Y, b0 * kBlockRows, std::min(m, b1 * kBlockRows), y_norms.data(), parts[t]);
+  });
+  std::vector<std::pair<double, std::int64_t>> all;
+  for (std::int64_t i = 0; i < n; ++i) {
+    all.clear();
+    for (const Heaps& h : parts) h.sorted(i, all);
+    std::partial_sort(all.begin(), all.begin() + k, all.end(), [](const auto& x, const auto& y) {
+      return before(x.first, x.second, y.first, y.second);
+    });
+    finish(i, all.data());
+  }
+}
+
+template void kneighbors_euclidean<float>(ConstMatrixView<float>, ConstMatrixView<float>,
+                                          std::int64_t, bool, bool, MatrixView<double>,
+                                          MatrixView<std::int64_t>, int);
+template void kneighbors_euclidean<double>(ConstMatrixView<double>, ConstMatrixView<double>,
+                                           std::int64_t, bool, bool, MatrixView<double>,
+                                           MatrixView<std::int64_t>, int);
+
+// --- votes and means --------------------------------------------------------------------
+
+namespace {
+
+// NumPy's pairwise summation (add.reduce over a contiguous axis) in A: plain below 8
+// values, eight running sums up to 128, halves (at a multiple of 8) above.
+template <class A>
+A numpy_sum(const A* a, std::int64_t n) {
+  if (n < 8) {
+    A s = 0;
+    for (std::int64_t i = 0; i < n; ++i) s += a[i];
+    return s;
+  }
+  if (n <= 128) {
+    A r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    std::int64_t i = 8;
+    for (; i < n - (n % 8); i += 8)
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    A s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) s += a[i];
+    return s;
+  }
+  std::int64_t half = n / 2;
+  half -= half % 8;
+  return numpy_sum(a, half) + numpy_sum(a + half, n - half);
+}
+
+// Row i's neighbour weights as scikit-learn's _get_weights gives them (1 / distance; a
+// row with an infinite weight weighs those neighbours 1 and the others 0).
+void distance_weights(ConstMatrixView<double> distances, std::int64_t i, double* w) {
+  bool any_inf = false;
+  for (std::int64_t a = 0; a < distances.cols; ++a) {
+    w[a] = 1.0 / distances(i, a);
+    any_inf = any_inf || std::isinf(w[a]);
+  }
+  if (any_inf)
+    for (std::int64_t a = 0; a < distances.cols; ++a) w[a] = std::isinf(w[a]) ? 1.0 : 0.0;
+}
+
+void check_neighbors(ConstMatrixView<std::int64_t> indices, ConstMatrixView<double> distances,
+                     std::int64_t n_labels, NeighborWeights weights) {
+  if (weights == NeighborWeights::distance &&
+      (distances.rows != indices.rows || distances.cols != indices.cols))
+    throw InvalidArgument("distances and indices must have one shape");
+  for (std::int64_t i = 0; i < indices.rows; ++i)
+    for (std::int64_t a = 0; a < indices.cols; ++a)
+      if (indices(i, a) < 0 || indices(i, a) >= n_labels)
+        throw InvalidArgument("a neighbour index is out of range");
+}
+
+std::int64_t label_of(const std::int64_t* labels, std::int64_t j, std::int64_t n_classes) {
+  const std::int64_t c = labels[j];
+  if (c < 0 || c >= n_classes) throw InvalidArgument("a class index is out of range");
+  return c;
+}
+
+template <class F>
+void for_rows(std::int64_t n, int n_threads, F&& body) {
+  const int tasks = static_cast<int>(std::clamp<std::int64_t>(n / 4096, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int t) { body(n * t / tasks, n * (t + 1) / tasks); });
+}
+
+}  // namespace
+
+void neighbor_class_probabilities(ConstMatrixView<std::int64_t> indices,
+                                  ConstMatrixView<double> distances, const std::int64_t* labels,
+                                  std::int64_t n_labels, std::int64_t n_classes,
+                                  NeighborWeights weights, MatrixView<double> out, int n_threads) {
+  check_neighbors(indices, distances, n_labels, weights);
+  if (out.rows != indices.rows || out.cols != n_classes)
+    throw InvalidArgument("out must be n_queries × n_classes");
+  const std::int64_t k = indices.cols;
+  for (std::int64_t j = 0; j < n_labels; ++j) label_of(labels, j, n_classes);
+  for_rows(indices.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<double> w(static_cast<std::size_t>(k), 1.0),
+        row(static_cast<std::size_t>(n_classes));
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (weights == NeighborWeights::distance) distance_weights(distances, i, w.data());
+      std::fill(row.begin(), row.end(), 0.0);
+      for (std::int64_t a = 0; a < k; ++a) row[labels[indices(i, a)]] += w[a];
+      const double total = numpy_sum(row.data(), n_classes);
+      for (std::int64_t c = 0; c < n_classes; ++c) out(i, c) = row[c] / total;
+    }
+  });
+}
+
+void neighbor_class_votes(ConstMatrixView<std::int64_t> indices, ConstMatrixView<double> distances,
+                          const std::int64_t* labels, std::int64_t n_labels, std::int64_t n_classes,
+                          NeighborWeights weights, std::int64_t* out, int n_threads) {
+  check_neighbors(indices, distances, n_labels, weights);
+  const std::int64_t k = indices.cols;
+  for (std::int64_t j = 0; j < n_labels; ++j) label_of(labels, j, n_classes);
+  for_rows(indices.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<double> w(static_cast<std::size_t>(k)), term(static_cast<std::size_t>(k));
+    std::vector<std::int64_t> counts(static_cast<std::size_t>(n_classes)), present;
+    for (std::int64_t i = begin; i < end; ++i) {
+      std::int64_t best = 0;
+      if (weights == NeighborWeights::uniform) {
+        // The most frequent class, the smallest among equals (scipy's mode).
+        std::fill(counts.begin(), counts.end(), 0);
+        for (std::int64_t a = 0; a < k; ++a) ++counts[labels[indices(i, a)]];
+        for (std::int64_t c = 1; c < n_classes; ++c)
+          if (counts[c] > counts[best]) best = c;
+      } else {
+        // weighted_mode: per class present, the sum over all k neighbours of the weights of
+        // that class (the others 0), the first class whose sum exceeds the best so far.
+        distance_weights(distances, i, w.data());
+        present.clear();
+        for (std::int64_t a = 0; a < k; ++a) present.push_back(labels[indices(i, a)]);
+        std::sort(present.begin(), present.end());
+        present.erase(std::unique(present.begin(), present.end()), present.end());
+        double best_sum = 0.0;
+        for (const std::int64_t c : present) {
+          for (std::int64_t a = 0; a < k; ++a) term[a] = labels[indices(i, a)] == c ? w[a] : 0.0;
+          const double s = numpy_sum(term.data(), k);
+          if (s > best_sum) best_sum = s, best = c;
+        }
+      }
+      out[i] = best;
+    }
+  });
+}
+
+template <class Y, class Out>
+void neighbor_regression(ConstMatrixView<std::int64_t> indices, ConstMatrixView<double> distances,
+                         ConstMatrixView<Y> targets, NeighborWeights weights, MatrixView<Out> out,
+                         int n_threads) {
+  check_neighbors(indices, distances, targets.rows, weights);
+  const std::int64_t k = indices.cols, t = targets.cols;
+  if (out.rows != indices.rows || out.cols != t)
+    throw InvalidArgument("out must be n_queries × n_outputs");
+  // np.mean sums float32 targets in float32 and the others in float64; the weighted mean
+  // multiplies by float64 weights, so it is float64 throughout.
+  using Mean = std::conditional_t<std::is_same_v<Y, float>, float, double>;
+  if (weights == NeighborWeights::uniform && !std::is_same_v<Out, Mean>)
+    throw InvalidArgument("the uniform mean of these targets has another dtype");
+  if (weights == NeighborWeights::distance && !std::is_same_v<Out, double>)
+    throw InvalidArgument("the weighted mean is float64");
+  for_rows(indices.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<double> w(static_cast<std::size_t>(k)), term(static_cast<std::size_t>(k));
+    std::vector<Mean> values(static_cast<std::size_t>(k));
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (weights == NeighborWeights::uniform) {
+        // np.mean(_y[ind], axis=1): pairwise over k for one output (a contiguous axis),
+        // neighbour by neighbour for several; then divided by k.
+        for (std::int64_t c = 0; c < t; ++c) {
+          Mean s = 0;
+          if (t == 1) {
+            for (std::int64_t a = 0; a < k; ++a)
+              values[a] = static_cast<Mean>(targets(indices(i, a), 0));
+            s = numpy_sum(values.data(), k);
+          } else {
+            s = static_cast<Mean>(targets(indices(i, 0), c));
+            for (std::int64_t a = 1; a < k; ++a) s += static_cast<Mean>(targets(indices(i, a), c));
+          }
+          out(i, c) = static_cast<Out>(s / static_cast<Mean>(k));
+        }
+      } else {
+        // Σ y·w / Σ w, both sums NumPy's over the k neighbours.
+        distance_weights(distances, i, w.data());
+        const double denominator = numpy_sum(w.data(), k);
+        for (std::int64_t c = 0; c < t; ++c) {
+          for (std::int64_t a = 0; a < k; ++a)
+            term[a] = static_cast<double>(targets(indices(i, a), c)) * w[a];
+          out(i, c) = static_cast<Out>(numpy_sum(term.data(), k) / denominator);
+        }
+      }
+    }
+  });
+}
+
+#define SKACCEL_INSTANTIATE_REGRESSION(Y, Out)                                           \
+  template void neighbor_regression<Y, Out>(ConstMatrixView<std::int64_t>,               \
+                                            ConstMatrixView<double>, ConstMatrixView<Y>, \
+                                            NeighborWeights, MatrixView<Out>, int);
+SKACCEL_INSTANTIATE_REGRESSION(double, double)
+SKACCEL_INSTANTIATE_REGRESSION(std::int64_t, double)
+SKACCEL_INSTANTIATE_REGRESSION(float, float)
+SKACCEL_INSTANTIATE_REGRESSION(float, double)
+#undef SKACCEL_INSTANTIATE_REGRESSION
+
+}  // namespace skaccel::neighbors

@@ -1,0 +1,267 @@
+// The neighbours model types (NearestNeighbors, KNeighborsClassifier, KNeighborsRegressor):
+// the training rows once, and the searches and votes that read them.
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "skaccel/model.hpp"
+#include "skaccel/neighbors.hpp"
+
+namespace skaccel::neighbors {
+namespace {
+
+using model::DType;
+using model::field;
+using model::State;
+
+const DType F = DType::floating, I = DType::integer, S = DType::string, L = DType::label;
+
+std::int64_t n_neighbors(const State& s) {
+  const model::Value* k = s.param("n_neighbors");
+  if (!k || k->kind != model::Value::Kind::integer)
+    throw StateError("n_neighbors must be an integer");
+  const std::int64_t n_fit = s.tensor("_fit_X").shape[0];
+  if (k->integer < 1 || k->integer > n_fit)
+    throw StateError("n_neighbors = " + std::to_string(k->integer) + " must be in [1, " +
+                     std::to_string(n_fit) + "] (the training rows)");
+  return k->integer;
+}
+
+// The searches the core computes: brute force over _fit_X by Euclidean distance (what
+// scikit-learn's minkowski p=2 resolves to). Other metrics are scikit-learn's code.
+void check_metric(const State& s) {
+  const model::Value* metric = s.field("effective_metric_");
+  if (!metric || metric->kind != model::Value::Kind::string || metric->string != "euclidean")
+    throw StateError("only effective_metric_ 'euclidean' is computed by the core");
+}
+
+NeighborWeights weights_of(const State& s) {
+  const model::Value* w = s.param("weights");
+  if (w && w->kind == model::Value::Kind::string) {
+    if (w->string == "uniform") return NeighborWeights::uniform;
+    if (w->string == "distance") return NeighborWeights::distance;
+  }
+  throw StateError("weights must be 'uniform' or 'distance'");
+}
+
+// distances and indices of X's n_neighbors nearest training rows.
+void search(const State& s, const model::AnyMatrix& X, MatrixView<double> distances,
+            MatrixView<std::int64_t> indices, int n_threads) {
+  check_metric(s);
+  const model::Tensor& fit = s.tensor("_fit_X");
+  const std::int64_t k = n_neighbors(s);
+  // The distances scikit-learn's brute force gives (float32 ones for float32 rows), or its
+  // trees' (float64); the neighbours are the same.
+  const model::Value* method = s.field("_fit_method");
+  const bool brute =
+      method && method->kind == model::Value::Kind::string && method->string == "brute";
+  if (X.dtype == model::ScalarType::float32)
+    kneighbors_euclidean<float>(
+        X.view<const float>(),
+        ConstMatrixView<float>::row_major(fit.as<float>(), fit.shape[0], fit.shape[1]), k, false,
+        brute, distances, indices, n_threads);
+  else
+    kneighbors_euclidean<double>(
+        X.view<const double>(),
+        ConstMatrixView<double>::row_major(fit.as<double>(), fit.shape[0], fit.shape[1]), k, false,
+        brute, distances, indices, n_threads);
+}
+
+struct Neighbours {
+  std::vector<double> distances;
+  std::vector<std::int64_t> indices;
+  std::int64_t rows, k;
+  ConstMatrixView<double> d() const {
+    return ConstMatrixView<double>::row_major(distances.data(), rows, k);
+  }
+  ConstMatrixView<std::int64_t> i() const {
+    return ConstMatrixView<std::int64_t>::row_major(indices.data(), rows, k);
+  }
+};
+
+Neighbours neighbours(const State& s, const model::AnyMatrix& X, int n_threads) {
+  const std::int64_t k = n_neighbors(s);
+  Neighbours n{std::vector<double>(static_cast<std::size_t>(X.rows * k)),
+               std::vector<std::int64_t>(static_cast<std::size_t>(X.rows * k)), X.rows, k};
+  search(s, X, MatrixView<double>::row_major(n.distances.data(), X.rows, k),
+         MatrixView<std::int64_t>::row_major(n.indices.data(), X.rows, k), n_threads);
+  return n;
+}
+
+model::Method kneighbors_method() {
+  model::Method m;
+  m.name = "kneighbors";
+  m.doc = "Distances to and indices of the n_neighbors nearest training rows";
+  m.outputs = {{"distances", model::OutputType::float64}, {"indices", model::OutputType::int64}};
+  m.params = {"n_neighbors"};
+  m.columns = n_neighbors;
+  m.one_dimensional = [](const State&) { return false; };
+  m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
+             int n_threads) {
+    search(s, X, out[0].view<double>(), out[1].view<std::int64_t>(), n_threads);
+  };
+  return m;
+}
+
+// The classifier's class index per training row and its class count, for one output
+// (classes_ one array, _y one column): StateError otherwise, scikit-learn's code computes.
+struct Labels {
+  const std::int64_t* labels;
+  std::int64_t n_labels, n_classes;
+};
+
+Labels labels_of(const State& s) {
+  const model::Tensor& y = s.tensor("_y");
+  if (y.shape.size() != 1) throw StateError("the core computes a classifier of one output");
+  const model::Value* c = s.field("classes_");
+  if (!c) throw StateError("the classifier has no classes_");
+  const std::int64_t classes = c->kind == model::Value::Kind::tensor ? c->tensor.size()
+                               : c->shape.empty()                    ? 0
+                                                                     : c->shape[0];
+  return {y.as<std::int64_t>(), y.shape[0], classes};
+}
+
+std::int64_t n_classes(const State& s) { return labels_of(s).n_classes; }
+
+model::Method predict_proba_method() {
+  model::Method m;
+  m.name = "predict_proba";
+  m.doc = "Class probabilities: the (1/distance-)weighted votes of the nearest rows";
+  m.outputs = {{"probabilities", model::OutputType::float64}};
+  m.params = {"n_neighbors", "weights"};
+  m.columns = n_classes;
+  m.one_dimensional = [](const State&) { return false; };
+  m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
+             int n_threads) {
+    const Labels l = labels_of(s);
+    const NeighborWeights w = weights_of(s);
+    const Neighbours n = neighbours(s, X, n_threads);
+    neighbor_class_probabilities(n.i(), n.d(), l.labels, l.n_labels, l.n_classes, w,
+                                 out[0].view<double>(), n_threads);
+  };
+  return m;
+}
+
+model::Method classifier_predict_method() {
+  model::Method m;
+  m.name = "predict";
+  m.doc = "Class labels (classes_) of the largest vote of the nearest rows";
+  m.outputs = {{"labels", model::OutputType::int64, "classes_"}};
+  m.params = {"n_neighbors", "weights"};
+  m.columns = [](const State&) -> std::int64_t { return 1; };
+  m.one_dimensional = [](const State&) { return true; };
+  m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
+             int n_threads) {
+    const Labels l = labels_of(s);
+    const NeighborWeights w = weights_of(s);
+    const Neighbours n = neighbours(s, X, n_threads);
+    MatrixView<std::int64_t> result = out[0].view<std::int64_t>();
+    std::vector<std::int64_t> votes(static_cast<std::size_t>(X.rows));
+    neighbor_class_votes(n.i(), n.d(), l.labels, l.n_labels, l.n_classes, w, votes.data(),
+                         n_threads);
+    for (std::int64_t i = 0; i < X.rows; ++i) result(i, 0) = votes[i];
+  };
+  return m;
+}
+
+std::int64_t n_outputs(const State& s) {
+  const auto& shape = s.tensor("_y").shape;
+  return shape.size() == 1 ? 1 : shape[1];
+}
+
+// NumPy's dtype of the mean: float32 for float32 targets averaged uniformly, else float64.
+model::ScalarType regression_dtype(const State& s) {
+  return s.tensor("_y").dtype == model::ScalarType::float32 &&
+                 weights_of(s) == NeighborWeights::uniform
+             ? model::ScalarType::float32
+             : model::ScalarType::float64;
+}
+
+template <class Y>
+void regress(const State& s, const Neighbours& n, const model::AnyMatrix& out, int n_threads) {
+  const model::Tensor& y = s.tensor("_y");
+  const auto targets = ConstMatrixView<Y>::row_major(y.as<Y>(), y.shape[0], n_outputs(s));
+  if (out.dtype == model::ScalarType::float32) {
+    if constexpr (std::is_same_v<Y, float>)
+      neighbor_regression<float, float>(n.i(), n.d(), targets, weights_of(s), out.view<float>(),
+                                        n_threads);
+  } else {
+    neighbor_regression<Y, double>(n.i(), n.d(), targets, weights_of(s), out.view<double>(),
+                                   n_threads);
+  }
+}
+
+model::Method regressor_predict_method() {
+  model::Method m;
+  m.name = "predict";
+  m.doc = "Mean of the targets of the nearest rows ((1/distance-)weighted)";
+  model::Output y("y", model::OutputType::floating);
+  y.dtype = regression_dtype;
+  m.outputs = {y};
+  m.params = {"n_neighbors", "weights"};
+  m.columns = n_outputs;
+  m.one_dimensional = [](const State& s) { return s.tensor("_y").shape.size() == 1; };
+  m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
+             int n_threads) {
+    const model::ScalarType dtype = s.tensor("_y").dtype;
+    if (dtype != model::ScalarType::float64 && dtype != model::ScalarType::float32 &&
+        dtype != model::ScalarType::int64)
+      throw StateError("the core computes targets of dtype float32, float64 or int64");
+    weights_of(s);
+    const Neighbours n = neighbours(s, X, n_threads);
+    if (dtype == model::ScalarType::float64)
+      regress<double>(s, n, out[0], n_threads);
+    else if (dtype == model::ScalarType::float32)
+      regress<float>(s, n, out[0], n_threads);
+    else
+      regress<std::int64_t>(s, n, out[0], n_threads);
+  };
+  return m;
+}
+
+// What every neighbours model holds: the training rows (once) and how fit resolved the
+// metric and the algorithm.
+std::vector<model::Field> neighbors_fields(std::vector<model::Field> extra) {
+  std::vector<model::Field> fields = {
+      field("_fit_X", F, {"n_samples_fit", "n_features"}, "The training rows"),
+      field("n_samples_fit_", I, {}, "Number of training rows"),
+      field("effective_metric_", S, {}, "The distance metric, resolved (minkowski p=2: euclidean)"),
+      field("_fit_method", S, {}, "The search algorithm, resolved ('brute', 'kd_tree', ...)"),
+  };
+  fields.insert(fields.end(), extra.begin(), extra.end());
+  return model::concat(fields, model::input_fields());
+}
+
+}  // namespace
+
+SKACCEL_REGISTER_MODEL_TYPE(NearestNeighbors) {
+  return {"NearestNeighbors",
+          "neighbors",
+          "Unsupervised nearest-neighbour searches",
+          neighbors_fields({}),
+          {kneighbors_method()}};
+}
+
+// _y: the class index of every training row (one column per output); classes_ the labels
+// of one output (several outputs keep a list, which the core does not read).
+SKACCEL_REGISTER_MODEL_TYPE(KNeighborsClassifier) {
+  return {"KNeighborsClassifier",
+          "neighbors",
+          "Classifier implementing the k-nearest neighbours vote",
+          neighbors_fields(
+              {field("_y", I, {"n_samples_fit", "n_outputs?"}, "Class index of every training row"),
+               model::optional(field("classes_", L, {"n_classes"}, "Class labels (one output)"))}),
+          {classifier_predict_method(), predict_proba_method(), kneighbors_method()}};
+}
+
+SKACCEL_REGISTER_MODEL_TYPE(KNeighborsRegressor) {
+  return {"KNeighborsRegressor",
+          "neighbors",
+          "Regression by the mean target of the k nearest neighbours",
+          neighbors_fields({field("_y", DType::numeric, {"n_samples_fit", "n_outputs?"},
+                                  "Targets of the training rows")}),
+          {regressor_predict_method(), kneighbors_method()}};
+}
+
+}  // namespace skaccel::neighbors

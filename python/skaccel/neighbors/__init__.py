@@ -1,0 +1,7 @@
+"""Nearest-neighbour estimators computed by the skaccel C++ core."""
+
+from ._classification import KNeighborsClassifier
+from ._regression import KNeighborsRegressor
+from ._unsupervised import NearestNeighbors
+
+__all__ = ["KNeighborsClassifier", "KNeighborsRegressor", "NearestNeighbors"]

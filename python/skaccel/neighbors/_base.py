@@ -1,0 +1,304 @@
+"""What the k-nearest-neighbours estimators share: the fit that keeps the training rows
+once, the lazily built tree, and ``kneighbors`` by the core's brute-force search."""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import _core
+from .._dispatch import (
+    Namespace,
+    Unsupported,
+    dispatch,
+    input_fallback_reason,
+    log_core,
+    log_fallback,
+    n_threads,
+)
+from ..base import CoreEstimatorMixin
+
+_MISSING = object()
+
+# Where the tree is kept once built (not pickled, not in model files: rebuilt on demand).
+_TREE_KEY = "_skaccel_tree"
+
+# The searches the core computes. Every one of them is exact, so scikit-learn's trees
+# give the same neighbours (up to the order of equal distances).
+_SERVED_METHODS = ("brute", "kd_tree", "ball_tree")
+
+
+def _is_euclidean(estimator) -> bool:
+    """Whether fit resolves the estimator's metric to scikit-learn's 'euclidean' (the
+    metric the core searches by): 'euclidean', or 'minkowski' with p = 2 and no weights."""
+    metric, params = estimator.metric, dict(estimator.metric_params or {})
+    if metric == "euclidean":
+        return not params
+    if metric != "minkowski":
+        return False
+    p = params.pop("p", estimator.p)
+    w = params.pop("w", None)
+    return p == 2 and w is None and not params
+
+
+def _fit_fallback_reason(estimator, X):
+    """Why fit runs scikit-learn's code whole (its tree built), or None."""
+    if not _is_euclidean(estimator):
+        return f"metric {estimator.metric!r} (with p={estimator.p!r}, metric_params)"
+    if estimator.algorithm not in ("auto",) + _SERVED_METHODS:
+        return f"algorithm={estimator.algorithm!r}"
+    if sp.issparse(X):
+        return "sparse X"
+    if hasattr(X, "_fit_method") or type(X).__name__ in ("KDTree", "BallTree"):
+        return "X is a fitted tree or neighbours estimator"
+    return None
+
+
+class KNeighborsCoreMixin(CoreEstimatorMixin):
+    """The fit and the kneighbors of skaccel's k-nearest-neighbours estimators.
+
+    scikit-learn's own ``_fit`` validates X (and y) and resolves the metric and the
+    algorithm; for the Euclidean metric it does so without building a tree, since the
+    core answers every query by brute force (the tree, which scikit-learn's code reads
+    where it computes, is built on first use). The model holds X once (``_fit_X``)."""
+
+    # --- the fitted state ---------------------------------------------------------------
+
+    @property
+    def _tree(self):
+        tree = self.__dict__.get(_TREE_KEY, _MISSING)
+        if tree is _MISSING:
+            tree = self._build_tree()
+            self.__dict__[_TREE_KEY] = tree
+        return tree
+
+    @_tree.setter
+    def _tree(self, value):
+        self.__dict__[_TREE_KEY] = value
+
+    def _build_tree(self):
+        """scikit-learn's tree of the fitted method, from the fitted rows (None for brute
+        force)."""
+        from sklearn.neighbors import BallTree, KDTree
+
+        if "_fit_X" not in self.__dict__ or self._fit_method not in ("kd_tree", "ball_tree"):
+            return None
+        tree_class = KDTree if self._fit_method == "kd_tree" else BallTree
+        return tree_class(
+            self._fit_X,
+            self.leaf_size,
+            metric=self.effective_metric_,
+            **self.effective_metric_params_,
+        )
+
+    # The metric's keyword arguments, which scikit-learn's fit derives. A model file has
+    # no place for a dict: it holds the common case, none ({}), by leaving the attribute
+    # out; the others stay an attribute of the pickle, and model files refuse them.
+    @property
+    def effective_metric_params_(self):
+        params = self.__dict__.get("effective_metric_params_", _MISSING)
+        if params is _MISSING:
+            if "effective_metric_" not in self.__dict__:
+                raise AttributeError("effective_metric_params_")
+            return {}
+        return params
+
+    @effective_metric_params_.setter
+    def effective_metric_params_(self, value):
+        self.__dict__["effective_metric_params_"] = value
+
+    def _keep_namespace_of_targets(self, y_namespace):
+        """Public fitted arrays made from y back in y's namespace (classifiers' classes_)."""
+
+    def _tidy_fitted_state(self):
+        """After scikit-learn's _fit: drop what the declared fields give back."""
+        if self.__dict__.get("effective_metric_params_", None) == {}:
+            del self.__dict__["effective_metric_params_"]
+
+    def _model_file_refusal(self):
+        if "effective_metric_params_" in self.__dict__:
+            return (
+                f"the metric's parameters {self.__dict__['effective_metric_params_']!r} "
+                "are not held by model files (pickle it)"
+            )
+        return None
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop(_TREE_KEY, None)
+        return state
+
+    # --- fit ------------------------------------------------------------------------------
+
+    def _fit(self, X, y=None):
+        self.__dict__.pop(_TREE_KEY, None)
+        self.__dict__.pop("effective_metric_params_", None)
+        namespace = Namespace(X)
+        reason = _fit_fallback_reason(self, X) or input_fallback_reason(X, namespace)
+        if reason is not None:
+            log_fallback(self, "fit", reason)
+            super()._fit(X, y)
+            self._tidy_fitted_state()
+            return self
+        algorithm = self.algorithm
+        self.algorithm = "brute"  # resolves everything else; no tree is built
+        y_namespace = Namespace(y)
+        try:
+            super()._fit(namespace.host(X), y_namespace.host(y))
+        finally:
+            self.algorithm = algorithm
+        self._keep_namespace_of_targets(y_namespace)
+        if self._fit_X.dtype.kind != "f":
+            # The core searches float rows; scikit-learn's distances convert integers to
+            # float64 at every query.
+            self._fit_X = self._fit_X.astype(np.float64)
+        # The rows stay in the input's namespace and device (read in place by the core).
+        self._fit_X = namespace.wrap(self._fit_X)
+        self._fit_method = self._resolved_algorithm()
+        self.__dict__.pop(_TREE_KEY, None)
+        self._tidy_fitted_state()
+        log_core(
+            self,
+            "fit",
+            f"{self._fit_X.shape[0]}x{self._fit_X.shape[1]} {self._fit_X.dtype} kept for the "
+            f"core's brute-force search (algorithm {self._fit_method!r}, no tree built)",
+        )
+        return self
+
+    def _resolved_algorithm(self):
+        """scikit-learn's choice of algorithm for the Euclidean metric (recorded as
+        _fit_method; the core's search is brute force for every choice)."""
+        if self.algorithm != "auto":
+            return self.algorithm
+        n_samples, n_features = self._fit_X.shape
+        if n_features > 15 or (self.n_neighbors is not None and self.n_neighbors >= n_samples // 2):
+            return "brute"
+        return "kd_tree"
+
+    # --- the search -----------------------------------------------------------------------
+
+    def _fit_rows(self):
+        """_fit_X as NumPy (a view of another namespace's CPU array), or what it is."""
+        fit_X = self.__dict__.get("_fit_X")
+        return Namespace(fit_X).host(fit_X)
+
+    def _core_serves(self):
+        """Why the core does not search this model (None when it does)."""
+        fit_X = self._fit_rows()
+        if not isinstance(fit_X, np.ndarray):
+            return "the fitted rows are not a dense array"
+        if fit_X.dtype.name not in ("float32", "float64"):
+            return f"the fitted rows are {fit_X.dtype}"
+        if getattr(self, "effective_metric_", None) != "euclidean":
+            return f"metric {getattr(self, 'effective_metric_', self.metric)!r}"
+        if self._fit_method not in _SERVED_METHODS:
+            return f"algorithm {self._fit_method!r}"
+        return None
+
+    def _query_input(self, namespace: Namespace, X):
+        """X validated as scikit-learn's kneighbors validates it, in the model's dtype
+        (float64 models convert numeric X, as scikit-learn's distances do; float32
+        models take float32 X), or Unsupported."""
+        reason = self._core_serves()
+        if reason is not None:
+            return Unsupported(reason)
+        X = validate_data(self, namespace.host(X), reset=False)
+        model_dtype = self._fit_rows().dtype.name
+        converted = self._inference_input(X, model_dtype)
+        if converted is None:
+            return Unsupported(f"X is {X.dtype}, the model {model_dtype}")
+        return converted
+
+    def _search(self, X, k):
+        distances = np.empty((X.shape[0], k), dtype=np.float64)
+        indices = np.empty((X.shape[0], k), dtype=np.int64)
+        _core.kneighbors(
+            X,
+            self._fit_rows(),
+            k,
+            False,
+            self._fit_method == "brute",  # float32 distances as scikit-learn's brute force
+            distances,
+            indices,
+            n_threads(self.n_jobs),
+        )
+        return distances, indices
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+        """Find the K-neighbors of a point.
+
+        Returns indices of and distances to the neighbors of each point. The core
+        searches by brute force (for every ``algorithm``) with scikit-learn's Euclidean
+        distances: the same neighbours, the nearer first, the lower training row first
+        among equal distances.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), default=None
+            The query point or points. If not provided, neighbors of each indexed point
+            are returned; in this case, the query point is not considered its own
+            neighbor.
+        n_neighbors : int, default=None
+            Number of neighbors required for each sample. The default is the value
+            passed to the constructor.
+        return_distance : bool, default=True
+            Whether or not to return the distances.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Array representing the lengths to points, only present if
+            return_distance=True.
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the nearest points in the population matrix.
+        """
+        check_is_fitted(self)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        query_is_train = X is None
+
+        def prepare(namespace):
+            if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k <= 0:
+                return Unsupported(f"n_neighbors={k!r}")  # scikit-learn's error
+            if query_is_train:
+                reason = self._core_serves()
+                return Unsupported(reason) if reason else self._fit_rows()
+            return self._query_input(namespace, X)
+
+        def compute(X_checked, namespace):
+            wanted = int(k) + (1 if query_is_train else 0)
+            if wanted > self.n_samples_fit_:
+                return Unsupported("more neighbours than training rows")  # its error
+            distances, indices = self._search(X_checked, wanted)
+            if query_is_train:
+                distances, indices = _without_self(distances, indices)
+            indices = namespace.wrap(indices)
+            return (namespace.wrap(distances), indices) if return_distance else indices
+
+        return dispatch(
+            self,
+            "kneighbors",
+            self._fit_X if query_is_train else X,
+            prepare=prepare,
+            compute=compute,
+            fallback=functools.partial(
+                super().kneighbors, X, n_neighbors=n_neighbors, return_distance=return_distance
+            ),
+        )
+
+
+def _without_self(distances, indices):
+    """Each training row's neighbours without itself: its own index is dropped from its
+    k + 1 nearest (or, when k + 1 duplicates share distance 0 and it is not among them,
+    the first), as scikit-learn's kneighbors(X=None) does."""
+    n, k1 = indices.shape
+    keep = indices != np.arange(n)[:, None]
+    not_found = keep.all(axis=1)
+    keep[not_found, 0] = False
+    return (
+        distances[keep].reshape(n, k1 - 1),
+        indices[keep].reshape(n, k1 - 1),
+    )

@@ -1,0 +1,66 @@
+"""Examples of the neighbours model types (tests/model_examples.py)."""
+
+import numpy as np
+from model_examples import Example, rng
+
+from skaccel.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors
+
+
+def points(n=240, p=5, seed=0, dtype=np.float64):
+    r = rng(seed)
+    X = r.standard_normal((n, p)) * r.uniform(0.5, 3.0, p) + r.uniform(-20, 20, p)
+    return X.astype(dtype), r
+
+
+def _nn_f64_auto():
+    X, _ = points()
+    return NearestNeighbors(n_neighbors=6).fit(X), X[:40] + 0.1
+
+
+def _nn_f32_brute():
+    X, _ = points(seed=1, p=20, dtype=np.float32)
+    return NearestNeighbors(n_neighbors=3, algorithm="brute").fit(X), X[::7] * np.float32(0.9)
+
+
+def _knc_str_labels_distance():
+    X, r = points(seed=2)
+    y = np.array(["amber", "blue", "cyan"])[r.integers(0, 3, X.shape[0])]
+    model = KNeighborsClassifier(n_neighbors=7, weights="distance").fit(X, y)
+    return model, X[:50] + 0.2
+
+
+def _knc_f32_int_labels_kd_tree():
+    X, r = points(seed=3, p=3, dtype=np.float32)
+    y = r.integers(-2, 3, X.shape[0])
+    return KNeighborsClassifier(n_neighbors=5, algorithm="kd_tree").fit(X, y), X[:30]
+
+
+def _knr_two_targets_distance():
+    X, r = points(seed=4)
+    Y = np.stack([X @ r.standard_normal(X.shape[1]), r.standard_normal(X.shape[0])], axis=1)
+    return KNeighborsRegressor(n_neighbors=4, weights="distance").fit(X, Y), X[:40] + 0.3
+
+
+def _knr_f32_one_target():
+    X, r = points(seed=5, dtype=np.float32)
+    y = X[:, 0] * 2.0 + r.standard_normal(X.shape[0])  # float64 targets
+    return KNeighborsRegressor(n_neighbors=9).fit(X, y), X[:40] - np.float32(0.1)
+
+
+EXAMPLES = [
+    Example("NearestNeighbors", "f64_auto", _nn_f64_auto),
+    Example("NearestNeighbors", "f32_brute", _nn_f32_brute),
+    Example("KNeighborsClassifier", "str_labels_distance", _knc_str_labels_distance),
+    Example("KNeighborsClassifier", "f32_int_labels_kd_tree", _knc_f32_int_labels_kd_tree),
+    Example("KNeighborsRegressor", "two_targets_distance", _knr_two_targets_distance),
+    Example("KNeighborsRegressor", "f32_one_target", _knr_f32_one_target),
+]
+
+CHECKS = [
+    NearestNeighbors(),
+    NearestNeighbors(n_neighbors=2, algorithm="kd_tree"),
+    KNeighborsClassifier(),
+    KNeighborsClassifier(n_neighbors=3, weights="distance", algorithm="brute"),
+    KNeighborsRegressor(),
+    KNeighborsRegressor(n_neighbors=3, weights="distance"),
+]

@@ -1,0 +1,404 @@
+"""skaccel.neighbors against scikit-learn: the same neighbours (indices equal, distances
+within roundoff, the lower training row first among equal distances), votes and means,
+for every algorithm, dtype and layout; the rows kept once; fallbacks logged; scikit-learn's
+errors."""
+
+import functools
+import io
+import logging
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn.neighbors as sk
+from numpy.testing import assert_allclose, assert_array_equal
+
+import skaccel
+from skaccel.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors
+
+ALGORITHMS = ["auto", "brute", "kd_tree", "ball_tree"]
+
+
+def data(n=400, p=6, q=60, seed=0, dtype=np.float64):
+    r = np.random.default_rng(seed)
+    X = (r.standard_normal((n, p)) * r.uniform(0.5, 3.0, p) + r.uniform(-9, 9, p)).astype(dtype)
+    Q = (r.standard_normal((q, p)) * 2.0).astype(dtype) + X.mean(axis=0)
+    return X, Q, r
+
+
+def layouts(A):
+    F = np.asfortranarray(A)
+    wide = np.zeros((A.shape[0], 2 * A.shape[1]), dtype=A.dtype)
+    wide[:, ::2] = A
+    read_only = A.copy()
+    read_only.flags.writeable = False
+    return {
+        "C": A,
+        "F": F,
+        "reversed-rows": np.ascontiguousarray(A[::-1])[::-1],
+        "every-other-column": wide[:, ::2],
+        "read-only": read_only,
+    }
+
+
+def tol(dtype):
+    return 1e-5 if dtype == np.float32 else 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_kneighbors_equal_scikit_learns(algorithm, dtype):
+    X, Q, _ = data(dtype=dtype)
+    ours = NearestNeighbors(n_neighbors=7, algorithm=algorithm).fit(X)
+    theirs = sk.NearestNeighbors(n_neighbors=7, algorithm=algorithm).fit(X)
+    assert ours._fit_method == theirs._fit_method
+    assert ours.effective_metric_ == theirs.effective_metric_ == "euclidean"
+    assert ours.effective_metric_params_ == theirs.effective_metric_params_
+    assert ours._fit_X.dtype == theirs._fit_X.dtype == dtype
+    for query in (Q, None):
+        d, i = ours.kneighbors(query)
+        d_ref, i_ref = theirs.kneighbors(query)
+        assert_array_equal(i, i_ref)
+        assert d.dtype == d_ref.dtype == np.float64 and i.dtype == i_ref.dtype == np.intp
+        assert_allclose(d, d_ref, rtol=tol(dtype), atol=tol(dtype))
+    assert_array_equal(ours.kneighbors(Q, 3, return_distance=False), theirs.kneighbors(Q, 3)[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_float32_brute_force_distances_are_scikit_learns_bits(dtype):
+    # scikit-learn's brute force rounds float32 distances to float32: so does the core.
+    X, Q, _ = data(dtype=dtype)
+    d, _ = NearestNeighbors(n_neighbors=5, algorithm="brute").fit(X).kneighbors(Q)
+    d_ref, _ = sk.NearestNeighbors(n_neighbors=5, algorithm="brute").fit(X).kneighbors(Q)
+    if dtype == np.float32:
+        assert_array_equal(d, d_ref)
+    else:
+        assert_allclose(d, d_ref, rtol=1e-13)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "reversed-rows", "every-other-column", "read-only"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_layout_of_train_and_query(layout, dtype):
+    X, Q, _ = data(dtype=dtype)
+    reference = NearestNeighbors(n_neighbors=4).fit(X).kneighbors(Q)
+    model = NearestNeighbors(n_neighbors=4).fit(layouts(X)[layout])
+    got = model.kneighbors(layouts(Q)[layout])
+    assert_array_equal(got[1], reference[1])
+    assert_array_equal(got[0], reference[0])
+    assert model._fit_X.flags.c_contiguous  # scikit-learn's _fit keeps C-ordered rows
+
+
+def test_reversed_and_zero_stride_queries():
+    X, Q, _ = data()
+    model = NearestNeighbors(n_neighbors=3).fit(X)
+    assert_array_equal(model.kneighbors(Q[::-1])[1], model.kneighbors(Q)[1][::-1])
+    row = np.broadcast_to(Q[0], (5, Q.shape[1]))  # zero row stride
+    assert_array_equal(model.kneighbors(row)[1], np.repeat(model.kneighbors(Q[:1])[1], 5, 0))
+
+
+def test_equal_distances_give_the_lower_row_first():
+    # Every training row twice: each pair of equal distances in row order.
+    X, Q, _ = data(n=50)
+    doubled = np.concatenate([X, X])
+    d, i = NearestNeighbors(n_neighbors=6).fit(doubled).kneighbors(Q)
+    assert_array_equal(i[:, 0::2] + 50, i[:, 1::2])
+    assert_array_equal(d[:, 0::2], d[:, 1::2])
+
+
+def test_self_is_dropped_even_among_duplicates():
+    # Row 0 has 3 exact duplicates: with k = 2 (3 searched) its own index may not be among
+    # the nearest; scikit-learn then drops the first neighbour.
+    X, _, _ = data(n=30)
+    X[1:4] = X[0]
+    ours = NearestNeighbors(n_neighbors=2).fit(X).kneighbors()
+    theirs = sk.NearestNeighbors(n_neighbors=2, algorithm="brute").fit(X).kneighbors()
+    assert_allclose(ours[0], theirs[0], atol=1e-12)
+    # scikit-learn takes equal distances in the order its sort leaves them; ours are by
+    # row: the 3 nearest by (distance, row), then the row itself dropped, or the first.
+    squared = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+    squared[squared < 1e-9] = 0.0  # the duplicates' roundoff
+    expected = []
+    for i, row in enumerate(squared):
+        nearest = list(np.lexsort((np.arange(len(row)), row))[:3])
+        nearest.remove(i) if i in nearest else nearest.pop(0)
+        expected.append(nearest)
+    assert_array_equal(ours[1], expected)
+    assert_array_equal(ours[1][:4], [[1, 2], [0, 2], [0, 1], [1, 2]])
+
+
+@pytest.mark.parametrize("k", [1, 9, 130, 400])
+def test_every_k_and_both_parallel_axes(k):
+    # 3 queries: the rows of the training set are split among the threads (heaps merged);
+    # 300 queries: the queries are. Both give the sequential result.
+    X, Q, _ = data(n=400, q=300, seed=3)
+    theirs = sk.NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X)
+    for queries in (Q[:3], Q):
+        for n_jobs in (1, 2):
+            d, i = NearestNeighbors(n_neighbors=k, n_jobs=n_jobs).fit(X).kneighbors(queries)
+            d_ref, i_ref = theirs.kneighbors(queries)
+            assert_array_equal(i, i_ref)
+            assert_allclose(d, d_ref, rtol=1e-12, atol=1e-12)
+
+
+def test_more_training_rows_than_one_block_and_few_queries():
+    X, Q, _ = data(n=5000, q=2, p=3, seed=5)
+    a = NearestNeighbors(n_neighbors=11, n_jobs=1).fit(X).kneighbors(Q)
+    b = NearestNeighbors(n_neighbors=11, n_jobs=2).fit(X).kneighbors(Q)
+    assert_array_equal(a[0], b[0]) and assert_array_equal(a[1], b[1])
+    assert_array_equal(a[1], sk.NearestNeighbors(n_neighbors=11).fit(X).kneighbors(Q)[1])
+
+
+def test_kneighbors_graph_is_scikit_learns():
+    X, Q, _ = data()
+    for mode in ("connectivity", "distance"):
+        ours = NearestNeighbors(n_neighbors=3).fit(X).kneighbors_graph(Q, mode=mode)
+        theirs = sk.NearestNeighbors(n_neighbors=3).fit(X).kneighbors_graph(Q, mode=mode)
+        assert_allclose(ours.toarray(), theirs.toarray(), atol=1e-12)
+
+
+def _same_error(ours, theirs):
+    with pytest.raises(Exception) as a:
+        ours()
+    with pytest.raises(Exception) as b:
+        theirs()
+    assert type(a.value) is type(b.value) and str(a.value) == str(b.value)
+
+
+def test_errors_are_scikit_learns():
+    X, Q, _ = data(n=20)
+    ours, theirs = NearestNeighbors().fit(X), sk.NearestNeighbors().fit(X)
+    for call in (
+        lambda m: m.kneighbors(Q, n_neighbors=21),
+        lambda m: m.kneighbors(None, n_neighbors=20),
+        lambda m: m.kneighbors(Q, n_neighbors=0),
+        lambda m: m.kneighbors(Q, n_neighbors=2.5),
+        lambda m: m.kneighbors(Q[:, :3]),
+        lambda m: m.kneighbors(np.full_like(Q, np.nan)),
+    ):
+        _same_error(functools.partial(call, ours), functools.partial(call, theirs))
+    _same_error(
+        lambda: NearestNeighbors().kneighbors(Q), lambda: sk.NearestNeighbors().kneighbors(Q)
+    )
+
+
+def test_integer_rows_are_searched_as_float64():
+    X, Q, _ = data()
+    Xi, Qi = np.round(X * 10).astype(np.int64), np.round(Q * 10).astype(np.int64)
+    ours = NearestNeighbors(n_neighbors=5).fit(Xi)
+    assert ours._fit_X.dtype == np.float64
+    d, i = ours.kneighbors(Qi)
+    d_ref, i_ref = sk.NearestNeighbors(n_neighbors=5, algorithm="brute").fit(Xi).kneighbors(Qi)
+    assert_allclose(d, d_ref, rtol=1e-12)
+    # Integer points tie often: the sets of distances agree, and ours are sorted by row.
+    assert_array_equal(np.sort(d, axis=1), np.sort(d_ref, axis=1))
+
+
+def test_query_of_another_dtype():
+    X, Q, _ = data()
+    d, i = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(Q.astype(np.float32))
+    d_ref, i_ref = sk.NearestNeighbors(n_neighbors=3).fit(X).kneighbors(Q.astype(np.float32))
+    assert_array_equal(i, i_ref)
+    assert_allclose(d, d_ref, rtol=1e-12)
+    # A float32 model with float64 queries: scikit-learn's code (logged), its result.
+    model = NearestNeighbors(n_neighbors=3).fit(X.astype(np.float32))
+    assert_array_equal(
+        model.kneighbors(Q)[1],
+        sk.NearestNeighbors(n_neighbors=3).fit(X.astype(np.float32)).kneighbors(Q)[1],
+    )
+
+
+@pytest.mark.parametrize(
+    "params, reason",
+    [
+        ({"metric": "manhattan"}, "metric"),
+        ({"p": 3}, "metric"),
+        ({"metric": "minkowski", "metric_params": {"w": np.ones(6)}}, "metric"),
+    ],
+)
+def test_other_metrics_run_scikit_learns_code_logged(params, reason, caplog):
+    X, Q, _ = data()
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        ours = NearestNeighbors(n_neighbors=4, **params).fit(X)
+        d, i = ours.kneighbors(Q)
+    assert "falling back to scikit-learn" in caplog.text and reason in caplog.text
+    d_ref, i_ref = sk.NearestNeighbors(n_neighbors=4, **params).fit(X).kneighbors(Q)
+    assert_array_equal(i, i_ref)
+    assert_allclose(d, d_ref)
+    # The model (tree included) pickles and computes the same after loading.
+    loaded = pickle.loads(pickle.dumps(ours))
+    assert_array_equal(loaded.kneighbors(Q)[1], i)
+
+
+def test_sparse_rows_run_scikit_learns_code(caplog):
+    X, Q, _ = data()
+    X[X < 0] = 0
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        ours = NearestNeighbors(n_neighbors=3).fit(sp.csr_matrix(X))
+        i = ours.kneighbors(Q, return_distance=False)
+    assert "sparse X" in caplog.text
+    assert_array_equal(i, sk.NearestNeighbors(n_neighbors=3).fit(sp.csr_matrix(X)).kneighbors(Q)[1])
+
+
+def test_the_tree_is_built_on_first_use_and_never_pickled():
+    X, Q, _ = data(n=3000, p=3)
+    model = NearestNeighbors(n_neighbors=3, algorithm="kd_tree").fit(X)
+    assert "_skaccel_tree" not in vars(model)
+    ind = model.radius_neighbors(Q, radius=1.0, return_distance=False)
+    ref = (
+        sk.NearestNeighbors(algorithm="kd_tree")
+        .fit(X)
+        .radius_neighbors(Q, 1.0, return_distance=False)
+    )
+    for a, b in zip(ind, ref, strict=True):
+        assert_array_equal(np.sort(a), np.sort(b))
+    assert isinstance(vars(model)["_skaccel_tree"], sk.KDTree)
+    blob = pickle.dumps(model, protocol=5)
+    assert "_skaccel_tree" not in vars(pickle.loads(blob))
+    assert len(blob) < X.nbytes * 1.05  # the rows once
+
+
+def test_a_model_file_holds_the_rows_once(tmp_path):
+    X, Q, r = data(n=20000, p=16)
+    y = r.standard_normal(X.shape[0])
+    model = KNeighborsRegressor(n_neighbors=5).fit(X, y)
+    skaccel.save(model, tmp_path / "m.skm")
+    size = (tmp_path / "m.skm").stat().st_size
+    assert size < 1.05 * (X.nbytes + y.nbytes)
+    buffers = []
+    pickle.dumps(model, protocol=5, buffer_callback=buffers.append)
+    assert sum(b.raw().nbytes for b in buffers) == X.nbytes + y.nbytes
+    loaded = skaccel.load(tmp_path / "m.skm", mmap=True)
+    assert_array_equal(loaded.predict(Q), model.predict(Q))
+    assert loaded.effective_metric_params_ == model.effective_metric_params_ == {}
+    assert loaded.outputs_2d_ if hasattr(loaded, "outputs_2d_") else True
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("algorithm", ["auto", "brute", "kd_tree"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_classifier_equals_scikit_learns(weights, algorithm, dtype):
+    X, Q, r = data(dtype=dtype)
+    y = np.array(["red", "green", "blue", "cyan"])[r.integers(0, 4, X.shape[0])]
+    params = {"n_neighbors": 8, "weights": weights, "algorithm": algorithm}
+    ours, theirs = (
+        KNeighborsClassifier(**params).fit(X, y),
+        sk.KNeighborsClassifier(**params).fit(X, y),
+    )
+    assert_array_equal(ours.classes_, theirs.classes_)
+    assert_array_equal(ours._y, theirs._y)
+    assert ours.outputs_2d_ is theirs.outputs_2d_ is False
+    assert_array_equal(ours.predict(Q), theirs.predict(Q))
+    proba, proba_ref = ours.predict_proba(Q), theirs.predict_proba(Q)
+    assert proba.dtype == proba_ref.dtype == np.float64
+    assert_allclose(proba, proba_ref, rtol=1e-12)
+    assert ours.score(Q, theirs.predict(Q)) == 1.0
+    assert_array_equal(ours.predict(None), theirs.predict(None))
+
+
+def test_classifier_ties_take_the_smallest_class():
+    X = np.array([[0.0], [1.0], [-1.0], [2.0], [-2.0]])
+    y = np.array([3, 1, 2, 1, 2])
+    Q = np.array([[0.0], [0.1]])
+    for weights in ("uniform", "distance"):
+        ours = KNeighborsClassifier(n_neighbors=5, weights=weights).fit(X, y)
+        theirs = sk.KNeighborsClassifier(n_neighbors=5, weights=weights).fit(X, y)
+        assert_array_equal(ours.predict(Q), theirs.predict(Q))
+        assert_allclose(ours.predict_proba(Q), theirs.predict_proba(Q))
+
+
+def test_zero_distances_carry_the_whole_weight():
+    X, Q, r = data(n=100)
+    y = r.integers(0, 3, 100)
+    Q = np.concatenate([X[:5], X[:5] + 1e-3])  # queries on training points
+    for est, ref in (
+        (KNeighborsClassifier, sk.KNeighborsClassifier),
+        (KNeighborsRegressor, sk.KNeighborsRegressor),
+    ):
+        ours = est(n_neighbors=4, weights="distance").fit(X, y)
+        theirs = ref(n_neighbors=4, weights="distance").fit(X, y)
+        assert_allclose(ours.predict(Q), theirs.predict(Q))
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("target", ["f64", "f32", "int", "two-columns", "column"])
+def test_regressor_equals_scikit_learns(weights, target):
+    X, Q, r = data()
+    y = {
+        "f64": r.standard_normal(X.shape[0]),
+        "f32": r.standard_normal(X.shape[0]).astype(np.float32),
+        "int": r.integers(-50, 50, X.shape[0]),
+        "two-columns": r.standard_normal((X.shape[0], 2)),
+        "column": r.standard_normal((X.shape[0], 1)),
+    }[target]
+    params = {"n_neighbors": 9, "weights": weights}
+    ours, theirs = (
+        KNeighborsRegressor(**params).fit(X, y),
+        sk.KNeighborsRegressor(**params).fit(X, y),
+    )
+    got, expected = ours.predict(Q), theirs.predict(Q)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert_allclose(got, expected, rtol=1e-5 if got.dtype == np.float32 else 1e-12)
+    if weights == "uniform":  # equal neighbours, NumPy's sums: the same bits
+        assert_array_equal(got, expected)
+
+
+def test_callable_weights_and_several_outputs_run_scikit_learns_code(caplog, tmp_path):
+    X, Q, r = data()
+    Y = np.stack([r.integers(0, 3, X.shape[0]), r.integers(0, 2, X.shape[0])], axis=1)
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        ours = KNeighborsClassifier(n_neighbors=5).fit(X, Y)
+        predicted = ours.predict(Q)
+    assert "several outputs" in caplog.text
+    theirs = sk.KNeighborsClassifier(n_neighbors=5).fit(X, Y)
+    assert_array_equal(predicted, theirs.predict(Q))
+    assert isinstance(ours.classes_, list) and ours.outputs_2d_
+    for a, b in zip(ours.predict_proba(Q), theirs.predict_proba(Q), strict=True):
+        assert_allclose(a, b)
+    loaded = pickle.loads(pickle.dumps(ours))
+    assert_array_equal(loaded.predict(Q), predicted)
+    with pytest.raises(ValueError, match="several outputs"):
+        skaccel.save(ours, tmp_path / "m.skm")
+    assert not (tmp_path / "m.skm").exists()
+    # Refitting with one output forgets the list.
+    ours.fit(X, Y[:, 0])
+    assert isinstance(ours.classes_, np.ndarray) and not ours.outputs_2d_
+    skaccel.save(ours, tmp_path / "m.skm")
+
+    caplog.clear()
+    weights = lambda d: 1.0 / (1.0 + d)  # noqa: E731
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        got = KNeighborsRegressor(weights=weights).fit(X, Y[:, 0]).predict(Q)
+    assert "weights=" in caplog.text
+    assert_allclose(got, sk.KNeighborsRegressor(weights=weights).fit(X, Y[:, 0]).predict(Q))
+
+
+def test_metric_parameters_stay_in_pickles_and_refuse_model_files(tmp_path):
+    X, Q, _ = data()
+    model = NearestNeighbors(metric="minkowski", p=3).fit(X)
+    model.set_params(p=4)  # the fitted metric stays scikit-learn's p=3
+    assert model.effective_metric_params_ == {"p": 3, "w": None}
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.effective_metric_params_ == {"p": 3, "w": None}
+    assert_array_equal(loaded.kneighbors(Q)[1], model.kneighbors(Q)[1])
+    with pytest.raises(ValueError, match="metric's parameters"):
+        skaccel.save(model, tmp_path / "m.skm")
+    # Metrics without parameters save, and load with scikit-learn's empty dict.
+    manhattan = NearestNeighbors(metric="manhattan").fit(X)
+    skaccel.save(manhattan, tmp_path / "m.skm")
+    again = skaccel.load(tmp_path / "m.skm")
+    assert again.effective_metric_params_ == {} and again.effective_metric_ == "manhattan"
+    assert_array_equal(again.kneighbors(Q)[1], manhattan.kneighbors(Q)[1])
+
+
+def test_model_file_and_cpp_predict_equal_python(tmp_path):
+    X, Q, r = data(dtype=np.float32)
+    y = r.integers(0, 3, X.shape[0])
+    model = KNeighborsClassifier(n_neighbors=6, weights="distance").fit(X, y)
+    skaccel.save(model, tmp_path / "m.skm")
+    loaded = skaccel.load(tmp_path / "m.skm", mmap=True)
+    assert_array_equal(loaded.predict_proba(Q), model.predict_proba(Q))
+    assert_array_equal(loaded.kneighbors(Q)[1], model.kneighbors(Q)[1])
+    buffer = io.BytesIO()
+    pickle.dump(loaded, buffer, protocol=5)
+    assert_array_equal(pickle.loads(buffer.getvalue()).predict(Q), model.predict(Q))
