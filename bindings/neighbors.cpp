@@ -65,20 +65,20 @@ void pairwise_manhattan(In2D<T> X, std::optional<In2D<T>> Y, Out<O> out, int n_t
 // (distances, indices) of the k nearest rows of Y to every row of X (Euclidean; both n × k,
 // float64 and int64, written into the caller's arrays).
 template <class T>
-void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, bool float32_distances,
+void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, bool brute_distances,
                 Out<double> distances, Out<std::int64_t> indices, int n_threads) {
   const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
   nb::gil_scoped_release release;
-  neighbors::kneighbors_euclidean<T>(x, y, k, squared, float32_distances, mutable_view(distances),
+  neighbors::kneighbors_euclidean<T>(x, y, k, squared, brute_distances, mutable_view(distances),
                                      mutable_view(indices), n_threads);
 }
 
 }  // namespace
 
 SKACCEL_BINDINGS(neighbors) {
-  m.def("kneighbors", &kneighbors<double>, "X"_a, "Y"_a, "k"_a, "squared"_a, "float32_distances"_a,
+  m.def("kneighbors", &kneighbors<double>, "X"_a, "Y"_a, "k"_a, "squared"_a, "brute_distances"_a,
         "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
-  m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "float32_distances"_a,
+  m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "brute_distances"_a,
         "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
   m.def("pairwise_dot", &pairwise_dot<double>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),
         "y_norms"_a.none(), "metric"_a, "squared"_a, "out"_a.noconvert(), "n_threads"_a);

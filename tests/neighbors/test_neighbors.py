@@ -402,3 +402,15 @@ def test_model_file_and_cpp_predict_equal_python(tmp_path):
     buffer = io.BytesIO()
     pickle.dump(loaded, buffer, protocol=5)
     assert_array_equal(pickle.loads(buffer.getvalue()).predict(Q), model.predict(Q))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
+def test_tree_methods_give_the_trees_distances(algorithm, dtype):
+    # scikit-learn's trees sum squared differences: a training row is at 0 from itself.
+    X, Q, _ = data(dtype=dtype)
+    d, i = NearestNeighbors(n_neighbors=4, algorithm=algorithm).fit(X).kneighbors(X[:20])
+    d_ref, i_ref = sk.NearestNeighbors(n_neighbors=4, algorithm=algorithm).fit(X).kneighbors(X[:20])
+    assert_array_equal(i, i_ref)
+    assert_array_equal(d[:, 0], 0.0)
+    assert_allclose(d, d_ref, rtol=1e-15, atol=0)

@@ -37,16 +37,17 @@ void manhattan_distances(ConstMatrixView<T> X, ConstMatrixView<T> Y, MatrixView<
 // The k nearest rows of Y to every row of X by Euclidean distance, as scikit-learn's
 // ArgKmin ranks them: by −2 x·y + ‖y‖² in double (float32 rows are converted, as
 // scikit-learn upcasts them), the nearer first, the lower row of Y first among equal
-// distances; then distances(i, a) = sqrt(max(that + ‖x‖², 0)) (its square when `squared`).
-// For float32 rows with `float32_distances` the distance (or square) is rounded to float32
-// first, as scikit-learn's brute-force float32 search returns it (its trees return
-// float64 distances). distances, indices: X.rows × k, any strides. 1 ≤ k ≤ Y.rows. No X.rows ×
-// Y.rows matrix is held: tiles of products feed bounded per-row heaps. The rows of X are shared
-// among the threads when there are enough of them, else the rows of Y (heaps merged in order);
-// either way the result is the same.
+// distances. The distances (their squares when `squared`) are those scikit-learn gives:
+// with `brute_distances` its brute force's, sqrt(max(the rank + ‖x‖², 0)), rounded to
+// float32 for float32 rows (the square, then its root); otherwise its trees',
+// sqrt(Σ_f (x_f − y_f)²) summed in double in feature order (exactly 0 for a query equal
+// to a row). distances, indices: X.rows × k, any strides. 1 ≤ k ≤ Y.rows. No X.rows ×
+// Y.rows matrix is held: tiles of products feed bounded per-row heaps. The rows of X are
+// shared among the threads when there are enough of them, else the rows of Y (heaps merged
+// in order); either way the result is the same.
 template <class T>
 void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
-                          bool float32_distances, MatrixView<double> distances,
+                          bool brute_distances, MatrixView<double> distances,
                           MatrixView<std::int64_t> indices, int n_threads);
 
 // How scikit-learn weighs the neighbours (_get_weights): uniformly, or by 1 / distance

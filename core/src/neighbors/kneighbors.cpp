@@ -16,9 +16,10 @@
 namespace skaccel::neighbors {
 namespace {
 
-// Queries and rows of Y per tile: the tile of products (128 × 512 doubles, 512 KiB) stays
-// in L2 between the gemm that writes it and the scan that feeds the heaps.
-constexpr std::int64_t kQueryRows = 128, kBlockRows = 512;
+// Queries and rows of Y per tile: the tile of products (256 × 512 values, 1 MiB in double,
+// about one core's L2) is scanned into the heaps right after the gemm that writes it.
+// (128 × 512 and 512 × 256 measured within noise of it on 100,000 × 50.)
+constexpr std::int64_t kQueryRows = 256, kBlockRows = 512;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::int64_t kNoRow = std::numeric_limits<std::int64_t>::max();
 
@@ -76,21 +77,19 @@ class Heaps {
   std::vector<std::int64_t> j_;
 };
 
-// Rows [r0, r0 + rows) of M as a row-major double block: M's own memory when it is one
-// (leading dimension returned in *ld), else a copy in `storage`.
+// Rows [r0, r0 + rows) of M as a row-major block: M's own memory when it is one (leading
+// dimension returned in *ld), else a copy in `storage`.
 template <class T>
-const double* double_rows(ConstMatrixView<T> M, std::int64_t r0, std::int64_t rows,
-                          std::vector<double>& storage, std::int64_t* ld) {
-  if constexpr (std::is_same_v<T, double>) {
-    if (M.col_stride == 1 && M.row_stride >= M.cols && M.row_stride > 0) {
-      *ld = M.row_stride;
-      return M.data + r0 * M.row_stride;
-    }
+const T* block_rows(ConstMatrixView<T> M, std::int64_t r0, std::int64_t rows,
+                    std::vector<T>& storage, std::int64_t* ld) {
+  if (M.col_stride == 1 && M.row_stride >= M.cols && M.row_stride > 0) {
+    *ld = M.row_stride;
+    return M.data + r0 * M.row_stride;
   }
   const std::int64_t p = M.cols;
   storage.resize(static_cast<std::size_t>(std::max<std::int64_t>(rows * p, 1)));
   for (std::int64_t i = 0; i < rows; ++i)
-    for (std::int64_t f = 0; f < p; ++f) storage[i * p + f] = static_cast<double>(M(r0 + i, f));
+    for (std::int64_t f = 0; f < p; ++f) storage[i * p + f] = M(r0 + i, f);
   *ld = std::max<std::int64_t>(p, 1);
   return storage.data();
 }
@@ -116,36 +115,94 @@ std::vector<double> squared_norms(ConstMatrixView<T> M, int n_threads) {
 }
 
 // Offers every row of Y in [y_begin, y_end) to the heaps of X's rows [x_begin, x_end)
-// (heap row = X row − x_begin), ranked by −2 x·y + ‖y‖², Y's rows in increasing order.
+// (heap row = X row − x_begin), ranked by −2 x·y + ‖y‖² in double, Y's rows in increasing
+// order.
+//
+// float64 rows: the products are one dgemm per tile. float32 rows: scikit-learn ranks by
+// products of the rows converted to double; here one sgemm per tile screens the pairs,
+// and a pair whose single-precision rank is within the product's error bound of the
+// heap's worst is ranked again by its double product. The bound is the worst-case error
+// of a float32 dot product of length p (γ_p Σ|x_f y_f| ≤ γ_p ‖x‖ ‖y‖, doubled, with
+// room for the double additions), so every pair the double ranking keeps is kept, and
+// the neighbours and their order are the double ranking's.
 template <class T>
 void search(ConstMatrixView<T> X, std::int64_t x_begin, std::int64_t x_end, ConstMatrixView<T> Y,
-            std::int64_t y_begin, std::int64_t y_end, const double* y_norms, Heaps& heaps) {
+            std::int64_t y_begin, std::int64_t y_end, const double* x_norms, const double* y_norms,
+            Heaps& heaps) {
+  constexpr bool single = std::is_same_v<T, float>;
   const std::int64_t p = X.cols;
-  thread_local std::vector<double> tile, x_storage, y_storage;
+  thread_local std::vector<T> tile, x_storage, y_storage;
   tile.resize(static_cast<std::size_t>(kQueryRows * kBlockRows));
+  // γ_p = p u / (1 − p u) for float32's unit roundoff u (∞ past any sensible p).
+  const double u = std::ldexp(1.0, -24), pu = static_cast<double>(p) * u;
+  const double gamma = pu < 0.5 ? pu / (1.0 - pu) : kInf;
   for (std::int64_t i0 = x_begin; i0 < x_end; i0 += kQueryRows) {
     const std::int64_t rows = std::min(kQueryRows, x_end - i0);
     std::int64_t ldx = 0;
-    const double* xb = double_rows(X, i0, rows, x_storage, &ldx);
+    const T* xb = block_rows(X, i0, rows, x_storage, &ldx);
     for (std::int64_t j0 = y_begin; j0 < y_end; j0 += kBlockRows) {
       const std::int64_t cols = std::min(kBlockRows, y_end - j0);
       std::int64_t ldy = 0;
-      const double* yb = double_rows(Y, j0, cols, y_storage, &ldy);
+      const T* yb = block_rows(Y, j0, cols, y_storage, &ldy);
       // tile (rows × cols, row-major) = −2 X[i0:] Y[j0:]ᵀ: as column-major, cols × rows.
       if (p > 0)
-        blas::gemm('T', 'N', cols, rows, p, -2.0, yb, ldy, xb, ldx, 0.0, tile.data(), cols);
+        blas::gemm('T', 'N', cols, rows, p, T(-2), yb, ldy, xb, ldx, T(0), tile.data(), cols);
       else
-        std::fill(tile.begin(), tile.begin() + rows * cols, 0.0);
+        std::fill(tile.begin(), tile.begin() + rows * cols, T(0));
       const double* yn = y_norms + j0;
+      double y_max = 0.0;  // the largest ‖y‖ of the block (the screen's error bound)
+      // The screen's values in T: −2 x·y (the tile) + ‖y‖² rounded to T.
+      thread_local std::vector<T> yn_t;
+      yn_t.resize(static_cast<std::size_t>(kBlockRows));
+      for (std::int64_t b = 0; b < cols; ++b) yn_t[b] = static_cast<T>(yn[b]);
+      if constexpr (single)
+        for (std::int64_t b = 0; b < cols; ++b) y_max = std::max(y_max, std::sqrt(yn[b]));
       for (std::int64_t a = 0; a < rows; ++a) {
         const std::int64_t h = i0 + a - x_begin;
-        const double* products = tile.data() + a * cols;
+        const T* products = tile.data() + a * cols;
+        double bound = 0.0;
+        if constexpr (single) {
+          const double xy = std::sqrt(x_norms[i0 + a]) * y_max;
+          bound = 4.0 * gamma * xy + 1e-14 * (2.0 * xy + y_max * y_max);
+        }
         double worst = heaps.worst(h);
-        for (std::int64_t b = 0; b < cols; ++b) {
-          const double s = products[b] + yn[b];
-          if (!(s >= worst)) {  // nearer, or NaN (ranked as +inf by offer)
+        double limit = worst + bound;
+        // The screen in T rejects a chunk when every value is at least screen_limit: for
+        // float32, the limit is raised by the roundings of ‖y‖² and of the sum (u each,
+        // relative), then rounded up to a float.
+        const auto screen_limit = [&](double l) -> T {
+          if constexpr (single) {
+            const double slack = 2.0 * u * (std::fabs(l) + y_max * y_max) + u * y_max * y_max;
+            const float f = static_cast<float>(l + slack);
+            return std::isfinite(l) ? std::nextafter(f, std::numeric_limits<float>::infinity())
+                                    : f;
+          } else {
+            return l;
+          }
+        };
+        T limit_t = screen_limit(limit);
+        // Chunks of 16 pairs are screened at once in T (most are rejected as a whole).
+        for (std::int64_t c0 = 0; c0 < cols; c0 += 16) {
+          const std::int64_t c1 = std::min(cols, c0 + 16);
+          bool any = false;
+          for (std::int64_t b = c0; b < c1; ++b) any |= !(products[b] + yn_t[b] >= limit_t);
+          if (!any) continue;
+          for (std::int64_t b = c0; b < c1; ++b) {
+            double s = static_cast<double>(products[b]) + yn[b];
+            if (s >= limit) continue;  // (a NaN goes on, ranked as +inf by offer)
+            if constexpr (single) {
+              const T* x = xb + a * ldx;
+              const T* y = yb + b * ldy;
+              double dot = 0.0;
+              for (std::int64_t f = 0; f < p; ++f)
+                dot += static_cast<double>(x[f]) * static_cast<double>(y[f]);
+              s = -2.0 * dot + yn[b];
+              if (s >= worst) continue;
+            }
             heaps.offer(h, s, j0 + b);
             worst = heaps.worst(h);
+            limit = worst + bound;
+            limit_t = screen_limit(limit);
           }
         }
       }
@@ -157,7 +214,7 @@ void search(ConstMatrixView<T> X, std::int64_t x_begin, std::int64_t x_end, Cons
 
 template <class T>
 void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
-                          bool float32_distances, MatrixView<double> distances,
+                          bool brute_distances, MatrixView<double> distances,
                           MatrixView<std::int64_t> indices, int n_threads) {
   const std::int64_t n = X.rows, m = Y.rows;
   if (X.cols != Y.cols) throw InvalidArgument("X and Y have different numbers of features");
@@ -172,8 +229,20 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
 
   const auto finish = [&](std::int64_t i, const std::pair<double, std::int64_t>* best) {
     for (std::int64_t a = 0; a < k; ++a) {
+      indices(i, a) = best[a].second;
+      if (!brute_distances) {
+        // scikit-learn's KDTree and BallTree: the squared differences summed in double.
+        const std::int64_t j = best[a].second;
+        double d = 0.0;
+        for (std::int64_t f = 0; f < X.cols; ++f) {
+          const double diff = static_cast<double>(X(i, f)) - static_cast<double>(Y(j, f));
+          d += diff * diff;
+        }
+        distances(i, a) = squared ? d : std::sqrt(d);
+        continue;
+      }
       const double d = std::max(best[a].first + x_norms[i], 0.0);
-      if (std::is_same_v<T, float> && float32_distances) {
+      if (std::is_same_v<T, float>) {
         // scikit-learn's float32 brute force keeps its distances in float32 (the square
         // rounded, then its root), and returns them as float64.
         const float f = static_cast<float>(d);
@@ -181,7 +250,6 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
       } else {
         distances(i, a) = squared ? d : std::sqrt(d);
       }
-      indices(i, a) = best[a].second;
     }
   };
 
@@ -196,7 +264,7 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
       for (std::int64_t b = next++; b < query_blocks; b = next++) {
         const std::int64_t i0 = b * kQueryRows, i1 = std::min(n, i0 + kQueryRows);
         Heaps heaps(i1 - i0, k);
-        search(X, i0, i1, Y, 0, m, y_norms.data(), heaps);
+        search(X, i0, i1, Y, 0, m, x_norms.data(), y_norms.data(), heaps);
         for (std::int64_t i = i0; i < i1; ++i) {
           best.clear();
           heaps.sorted(i - i0, best);
@@ -214,7 +282,8 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
   for (int t = 0; t < tasks; ++t) parts.emplace_back(n, k);
   parallel_tasks(tasks, [&](int t) {
     const std::int64_t b0 = y_blocks * t / tasks, b1 = y_blocks * (t + 1) / tasks;
-    search(X, 0, n, Y, b0 * kBlockRows, std::min(m, b1 * kBlockRows), y_norms.data(), parts[t]);
+    search(X, 0, n, Y, b0 * kBlockRows, std::min(m, b1 * kBlockRows), x_norms.data(),
+           y_norms.data(), parts[t]);
   });
   std::vector<std::pair<double, std::int64_t>> all;
   for (std::int64_t i = 0; i < n; ++i) {

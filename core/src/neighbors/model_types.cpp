@@ -51,8 +51,8 @@ void search(const State& s, const model::AnyMatrix& X, MatrixView<double> distan
   check_metric(s);
   const model::Tensor& fit = s.tensor("_fit_X");
   const std::int64_t k = n_neighbors(s);
-  // The distances scikit-learn's brute force gives (float32 ones for float32 rows), or its
-  // trees' (float64); the neighbours are the same.
+  // The distances of the algorithm fit resolved: scikit-learn's brute force's, or its
+  // trees' (the neighbours are the same).
   const model::Value* method = s.field("_fit_method");
   const bool brute =
       method && method->kind == model::Value::Kind::string && method->string == "brute";

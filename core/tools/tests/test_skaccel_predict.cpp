@@ -273,29 +273,45 @@ TEST(SkaccelPredict, GoldenCompatFilesGiveTheExpectedOutputs) {
     if (!version.is_directory() || !fs::exists(version.path() / "manifest.json")) continue;
     for (const GoldenCase& c : golden_cases(version.path())) {
       const std::string model = (version.path() / (c.name + ".skm")).string();
+      // One run per method, one -o per output (kneighbors writes two), in declared order.
+      std::vector<std::pair<std::string, std::vector<std::string>>> methods;
       for (const GoldenOutput& o : c.outputs) {
-        SCOPED_TRACE(model + " " + o.method);
-        ++cases;
-        const std::string expected_file = (version.path() / o.file).string();
+        if (methods.empty() || methods.back().first != o.method) methods.push_back({o.method, {}});
+        methods.back().second.push_back(o.file);
+      }
+      for (const auto& [method, files] : methods) {
+        SCOPED_TRACE(model + " " + method);
         const std::string args =
-            q(model) + " " + q((version.path() / c.X).string()) + " --method " + o.method + " -o ";
-        const Result npy = run(dir, args + q(dir / "y.npy") + " --no-mmap");
-        ASSERT_EQ(npy.rc, 0) << npy.err;
-        const Result csv = run(dir, args + q(dir / "y.csv"));
-        ASSERT_EQ(csv.rc, 0) << csv.err;
-        const auto [header, data] = npy_parts(expected_file);
-        if (header.find("'descr': '<f") == std::string::npos) {
-          // Labels (predict: int or str classes_): exact, dtype and all.
-          const auto [got_header, got_data] = npy_parts(dir / "y.npy");
-          EXPECT_EQ(got_header.substr(0, got_header.find("}")), header.substr(0, header.find("}")));
-          EXPECT_TRUE(got_data == data);
-          continue;
+            q(model) + " " + q((version.path() / c.X).string()) + " --method " + method;
+        std::string npy_args, csv_args;
+        for (std::size_t k = 0; k < files.size(); ++k) {
+          npy_args += " -o " + q(dir / ("y" + std::to_string(k) + ".npy"));
+          csv_args += " -o " + q(dir / ("y" + std::to_string(k) + ".csv"));
         }
-        const NpyArray expected = read_npy(expected_file);
-        if (expected.header.dtype == ElementType::float64)
-          compare_golden<double>(dir, expected, dir / "y.npy", dir / "y.csv");
-        else
-          compare_golden<float>(dir, expected, dir / "y.npy", dir / "y.csv");
+        const Result npy = run(dir, args + npy_args + " --no-mmap");
+        ASSERT_EQ(npy.rc, 0) << npy.err;
+        const Result csv = run(dir, args + csv_args);
+        ASSERT_EQ(csv.rc, 0) << csv.err;
+        for (std::size_t k = 0; k < files.size(); ++k) {
+          ++cases;
+          const std::string expected_file = (version.path() / files[k]).string();
+          const std::string got_npy = dir / ("y" + std::to_string(k) + ".npy");
+          const std::string got_csv = dir / ("y" + std::to_string(k) + ".csv");
+          const auto [header, data] = npy_parts(expected_file);
+          if (header.find("'descr': '<f") == std::string::npos) {
+            // Labels and indices (int or str): exact, dtype and all.
+            const auto [got_header, got_data] = npy_parts(got_npy);
+            EXPECT_EQ(got_header.substr(0, got_header.find("}")),
+                      header.substr(0, header.find("}")));
+            EXPECT_TRUE(got_data == data);
+            continue;
+          }
+          const NpyArray expected = read_npy(expected_file);
+          if (expected.header.dtype == ElementType::float64)
+            compare_golden<double>(dir, expected, got_npy, got_csv);
+          else
+            compare_golden<float>(dir, expected, got_npy, got_csv);
+        }
       }
     }
   }

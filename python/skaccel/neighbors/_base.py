@@ -221,7 +221,7 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             self._fit_rows(),
             k,
             False,
-            self._fit_method == "brute",  # float32 distances as scikit-learn's brute force
+            self._fit_method == "brute",  # its distances, else those of scikit-learn's trees
             distances,
             indices,
             n_threads(self.n_jobs),
