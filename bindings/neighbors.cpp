@@ -63,23 +63,31 @@ void pairwise_manhattan(In2D<T> X, std::optional<In2D<T>> Y, Out<O> out, int n_t
 }
 
 // (distances, indices) of the k nearest rows of Y to every row of X (Euclidean; both n × k,
-// float64 and int64, written into the caller's arrays).
+// float64 and int64, written into the caller's arrays); algorithm "brute" or "kd_tree".
 template <class T>
-void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, bool brute_distances,
-                Out<double> distances, Out<std::int64_t> indices, int n_threads) {
+void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, const std::string& algorithm,
+                std::int64_t leaf_size, Out<double> distances, Out<std::int64_t> indices,
+                int n_threads) {
+  neighbors::SearchAlgorithm search;
+  if (algorithm == "brute")
+    search = neighbors::SearchAlgorithm::brute;
+  else if (algorithm == "kd_tree")
+    search = neighbors::SearchAlgorithm::kd_tree;
+  else
+    throw InvalidArgument("algorithm must be 'brute' or 'kd_tree'");
   const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
   nb::gil_scoped_release release;
-  neighbors::kneighbors_euclidean<T>(x, y, k, squared, brute_distances, mutable_view(distances),
-                                     mutable_view(indices), n_threads);
+  neighbors::kneighbors<T>(x, y, k, squared, search, leaf_size, mutable_view(distances),
+                           mutable_view(indices), n_threads);
 }
 
 }  // namespace
 
 SKACCEL_BINDINGS(neighbors) {
-  m.def("kneighbors", &kneighbors<double>, "X"_a, "Y"_a, "k"_a, "squared"_a, "brute_distances"_a,
-        "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
-  m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "brute_distances"_a,
-        "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+  m.def("kneighbors", &kneighbors<double>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
+        "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+  m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
+        "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
   m.def("pairwise_dot", &pairwise_dot<double>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),
         "y_norms"_a.none(), "metric"_a, "squared"_a, "out"_a.noconvert(), "n_threads"_a);
   m.def("pairwise_dot", &pairwise_dot<float>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -33,7 +34,8 @@ std::vector<std::int64_t> reference(const std::vector<double>& X, const std::vec
   std::vector<double> d(static_cast<std::size_t>(m));
   for (std::int64_t j = 0; j < m; ++j) {
     double s = 0.0;
-    for (std::int64_t f = 0; f < p; ++f) s += (X[i * p + f] - Y[j * p + f]) * (X[i * p + f] - Y[j * p + f]);
+    for (std::int64_t f = 0; f < p; ++f)
+      s += (X[i * p + f] - Y[j * p + f]) * (X[i * p + f] - Y[j * p + f]);
     d[j] = std::sqrt(s);
   }
   std::vector<std::int64_t> order(static_cast<std::size_t>(m));
@@ -152,11 +154,14 @@ TEST(KNeighbors, RejectsBadArguments) {
   const auto y = ConstMatrixView<double>::row_major(Y.data(), 3, 2);
   auto out_d = MatrixView<double>::row_major(d.data(), 3, 2);
   auto out_i = MatrixView<std::int64_t>::row_major(i.data(), 3, 2);
-  EXPECT_THROW(kneighbors_euclidean<double>(x, y, 0, false, true, out_d, out_i, 1), InvalidArgument);
-  EXPECT_THROW(kneighbors_euclidean<double>(x, y, 4, false, true, out_d, out_i, 1), InvalidArgument);
-  EXPECT_THROW(kneighbors_euclidean<double>(x, y, 3, false, true, out_d, out_i, 1), InvalidArgument);
-  EXPECT_THROW(kneighbors_euclidean<double>(x, ConstMatrixView<double>::row_major(Y.data(), 2, 3), 2,
-                                            false, true, out_d, out_i, 1),
+  EXPECT_THROW(kneighbors_euclidean<double>(x, y, 0, false, true, out_d, out_i, 1),
+               InvalidArgument);
+  EXPECT_THROW(kneighbors_euclidean<double>(x, y, 4, false, true, out_d, out_i, 1),
+               InvalidArgument);
+  EXPECT_THROW(kneighbors_euclidean<double>(x, y, 3, false, true, out_d, out_i, 1),
+               InvalidArgument);
+  EXPECT_THROW(kneighbors_euclidean<double>(x, ConstMatrixView<double>::row_major(Y.data(), 2, 3),
+                                            2, false, true, out_d, out_i, 1),
                InvalidArgument);
 }
 
@@ -238,4 +243,51 @@ TEST(KNeighbors, TreeDistancesAreExactDifferences) {
     const auto expected = reference(Y, Y, p, i, k, &expected_d);
     for (std::int64_t a = 0; a < k; ++a) EXPECT_EQ(d[i * k + a], expected_d[a]);
   }
+}
+
+TEST(KDTree, GivesTheBruteForceNeighboursWithExactDistances) {
+  for (const auto& [m, p, leaf, k] : std::vector<std::array<std::int64_t, 4>>{
+           {1000, 3, 30, 5}, {257, 8, 1, 9}, {40, 2, 30, 40}, {1, 4, 30, 1}, {600, 5, 7, 1}}) {
+    const auto Y = normal(m * p, 12, 3.0), X = normal(70 * p, 13, 3.0);
+    const auto y = ConstMatrixView<double>::row_major(Y.data(), m, p);
+    const KDTree tree = build_kdtree<double>(y, leaf);
+    std::vector<std::int64_t> sorted = tree.index;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::int64_t j = 0; j < m; ++j) ASSERT_EQ(sorted[j], j);  // a permutation
+    for (int threads : {1, 3}) {
+      std::vector<double> d(70 * k);
+      std::vector<std::int64_t> idx(70 * k);
+      kdtree_kneighbors<double>(tree, ConstMatrixView<double>::row_major(X.data(), 70, p), y, k,
+                                false, MatrixView<double>::row_major(d.data(), 70, k),
+                                MatrixView<std::int64_t>::row_major(idx.data(), 70, k), threads);
+      std::vector<double> expected_d;
+      for (std::int64_t i = 0; i < 70; ++i) {
+        const auto expected = reference(X, Y, p, i, k, &expected_d);
+        for (std::int64_t a = 0; a < k; ++a) {
+          EXPECT_EQ(idx[i * k + a], expected[a]) << m << " " << leaf << " " << i;
+          EXPECT_EQ(d[i * k + a], expected_d[a]);
+        }
+      }
+    }
+  }
+}
+
+TEST(KDTree, DuplicatesTakeTheLowerRowFirst) {
+  // Every row four times: the tree splits among equal values; the result is still the
+  // brute-force order (distance, then row).
+  const std::int64_t p = 2, base = 100, k = 8;
+  const auto B = normal(base * p, 14);
+  std::vector<double> Y;
+  for (int c = 0; c < 4; ++c) Y.insert(Y.end(), B.begin(), B.end());
+  const auto y = ConstMatrixView<double>::row_major(Y.data(), 4 * base, p);
+  const KDTree tree = build_kdtree<double>(y, 3);
+  const auto X = normal(30 * p, 15);
+  std::vector<double> d(30 * k);
+  std::vector<std::int64_t> idx(30 * k);
+  kdtree_kneighbors<double>(tree, ConstMatrixView<double>::row_major(X.data(), 30, p), y, k, false,
+                            MatrixView<double>::row_major(d.data(), 30, k),
+                            MatrixView<std::int64_t>::row_major(idx.data(), 30, k), 2);
+  for (std::int64_t i = 0; i < 30; ++i)
+    for (std::int64_t a = 0; a < k; a += 4)
+      for (std::int64_t c = 1; c < 4; ++c) EXPECT_EQ(idx[i * k + a + c], idx[i * k + a] + c * base);
 }

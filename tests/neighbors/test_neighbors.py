@@ -414,3 +414,23 @@ def test_tree_methods_give_the_trees_distances(algorithm, dtype):
     assert_array_equal(i, i_ref)
     assert_array_equal(d[:, 0], 0.0)
     assert_allclose(d, d_ref, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
+def test_the_core_kd_tree_gives_the_trees_results(algorithm, dtype):
+    # Few features and many queries: the core builds its kd-tree for the search.
+    X, Q, r = data(n=5000, p=3, q=1500, dtype=dtype, seed=8)
+    y = r.integers(0, 4, X.shape[0])
+    params = {"n_neighbors": 6, "algorithm": algorithm, "leaf_size": 10}
+    ours = KNeighborsClassifier(**params, weights="distance").fit(X, y)
+    theirs = sk.KNeighborsClassifier(**params, weights="distance").fit(X, y)
+    d, i = ours.kneighbors(Q)
+    d_ref, i_ref = theirs.kneighbors(Q)
+    assert_array_equal(i, i_ref)
+    assert_allclose(d, d_ref, rtol=1e-15, atol=0)
+    assert_array_equal(ours.predict(Q), theirs.predict(Q))
+    assert_allclose(ours.predict_proba(Q), theirs.predict_proba(Q), rtol=1e-13)
+    # The same neighbours by the brute-force path (few queries).
+    assert_array_equal(ours.kneighbors(Q[:10])[1], i[:10])
+    assert_array_equal(ours.kneighbors(Q[:10])[0], d[:10])

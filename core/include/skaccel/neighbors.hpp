@@ -3,6 +3,7 @@
 // one gemm (or a tile of absolute differences), turned into distances while it is in
 // cache and written to the output, so no other n×m intermediate is ever held.
 #include <cstdint>
+#include <vector>
 
 #include "skaccel/matrix.hpp"
 
@@ -49,6 +50,41 @@ template <class T>
 void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
                           bool brute_distances, MatrixView<double> distances,
                           MatrixView<std::int64_t> indices, int n_threads);
+
+// A kd-tree over the rows of Y, laid out as scikit-learn's KDTree: a complete binary tree
+// (node i's children 2i + 1, 2i + 2) of floor(log2(max(1, (n − 1) / leaf_size))) + 1
+// levels, each node a range [start, end) of `index` (a permutation of Y's rows) split at its
+// middle position on the dimension of largest spread, with its rows' bounding box
+// (lower/upper, n_nodes × n_features, in double).
+struct KDTree {
+  std::int64_t n_nodes = 0, n_features = 0;
+  std::vector<std::int64_t> index, start, end;
+  std::vector<double> lower, upper;
+};
+
+template <class T>
+KDTree build_kdtree(ConstMatrixView<T> Y, std::int64_t leaf_size);
+
+// kneighbors_euclidean's result by the tree: the same neighbours and order (the lower row
+// first among equal distances), with distances ranked and given as scikit-learn's trees
+// compute them (squared differences summed in double, feature by feature). Queries are
+// shared among the threads.
+template <class T>
+void kdtree_kneighbors(const KDTree& tree, ConstMatrixView<T> X, ConstMatrixView<T> Y,
+                       std::int64_t k, bool squared, MatrixView<double> distances,
+                       MatrixView<std::int64_t> indices, int n_threads);
+
+// The search the fitted algorithm selects: `brute` (kneighbors_euclidean, with
+// scikit-learn's brute-force distances), or `kd_tree`: the results of scikit-learn's trees
+// (KDTree and BallTree), their distances summed as they sum them, by a kd-tree of
+// leaf_size built on Y for this call when it pays (at most 6 features and at least 1,000
+// queries; the measured crossovers are in kdtree.cpp), else by brute force.
+enum class SearchAlgorithm { brute, kd_tree };
+
+template <class T>
+void kneighbors(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
+                SearchAlgorithm algorithm, std::int64_t leaf_size, MatrixView<double> distances,
+                MatrixView<std::int64_t> indices, int n_threads);
 
 // How scikit-learn weighs the neighbours (_get_weights): uniformly, or by 1 / distance
 // where a row with a zero distance weighs its zero-distance neighbours 1 and the others 0.

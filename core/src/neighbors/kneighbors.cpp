@@ -174,8 +174,7 @@ void search(ConstMatrixView<T> X, std::int64_t x_begin, std::int64_t x_end, Cons
           if constexpr (single) {
             const double slack = 2.0 * u * (std::fabs(l) + y_max * y_max) + u * y_max * y_max;
             const float f = static_cast<float>(l + slack);
-            return std::isfinite(l) ? std::nextafter(f, std::numeric_limits<float>::infinity())
-                                    : f;
+            return std::isfinite(l) ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
           } else {
             return l;
           }

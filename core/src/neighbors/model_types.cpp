@@ -45,27 +45,34 @@ NeighborWeights weights_of(const State& s) {
   throw StateError("weights must be 'uniform' or 'distance'");
 }
 
-// distances and indices of X's n_neighbors nearest training rows.
+// distances and indices of X's n_neighbors nearest training rows, by the search the fitted
+// algorithm selects (kd_tree and ball_tree: the kd-tree, built for the call).
 void search(const State& s, const model::AnyMatrix& X, MatrixView<double> distances,
             MatrixView<std::int64_t> indices, int n_threads) {
   check_metric(s);
   const model::Tensor& fit = s.tensor("_fit_X");
   const std::int64_t k = n_neighbors(s);
-  // The distances of the algorithm fit resolved: scikit-learn's brute force's, or its
-  // trees' (the neighbours are the same).
   const model::Value* method = s.field("_fit_method");
-  const bool brute =
-      method && method->kind == model::Value::Kind::string && method->string == "brute";
+  const bool tree = method && method->kind == model::Value::Kind::string &&
+                    (method->string == "kd_tree" || method->string == "ball_tree");
+  std::int64_t leaf_size = 30;
+  if (tree) {
+    const model::Value* leaf = s.param("leaf_size");
+    if (!leaf || leaf->kind != model::Value::Kind::integer || leaf->integer < 1)
+      throw StateError("leaf_size must be a positive integer");
+    leaf_size = leaf->integer;
+  }
+  const SearchAlgorithm algorithm = tree ? SearchAlgorithm::kd_tree : SearchAlgorithm::brute;
   if (X.dtype == model::ScalarType::float32)
-    kneighbors_euclidean<float>(
+    kneighbors<float>(
         X.view<const float>(),
         ConstMatrixView<float>::row_major(fit.as<float>(), fit.shape[0], fit.shape[1]), k, false,
-        brute, distances, indices, n_threads);
+        algorithm, leaf_size, distances, indices, n_threads);
   else
-    kneighbors_euclidean<double>(
+    kneighbors<double>(
         X.view<const double>(),
         ConstMatrixView<double>::row_major(fit.as<double>(), fit.shape[0], fit.shape[1]), k, false,
-        brute, distances, indices, n_threads);
+        algorithm, leaf_size, distances, indices, n_threads);
 }
 
 struct Neighbours {
@@ -94,7 +101,7 @@ model::Method kneighbors_method() {
   m.name = "kneighbors";
   m.doc = "Distances to and indices of the n_neighbors nearest training rows";
   m.outputs = {{"distances", model::OutputType::float64}, {"indices", model::OutputType::int64}};
-  m.params = {"n_neighbors"};
+  m.params = {"n_neighbors", "leaf_size"};
   m.columns = n_neighbors;
   m.one_dimensional = [](const State&) { return false; };
   m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
@@ -129,7 +136,7 @@ model::Method predict_proba_method() {
   m.name = "predict_proba";
   m.doc = "Class probabilities: the (1/distance-)weighted votes of the nearest rows";
   m.outputs = {{"probabilities", model::OutputType::float64}};
-  m.params = {"n_neighbors", "weights"};
+  m.params = {"n_neighbors", "leaf_size", "weights"};
   m.columns = n_classes;
   m.one_dimensional = [](const State&) { return false; };
   m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
@@ -148,7 +155,7 @@ model::Method classifier_predict_method() {
   m.name = "predict";
   m.doc = "Class labels (classes_) of the largest vote of the nearest rows";
   m.outputs = {{"labels", model::OutputType::int64, "classes_"}};
-  m.params = {"n_neighbors", "weights"};
+  m.params = {"n_neighbors", "leaf_size", "weights"};
   m.columns = [](const State&) -> std::int64_t { return 1; };
   m.one_dimensional = [](const State&) { return true; };
   m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
@@ -199,7 +206,7 @@ model::Method regressor_predict_method() {
   model::Output y("y", model::OutputType::floating);
   y.dtype = regression_dtype;
   m.outputs = {y};
-  m.params = {"n_neighbors", "weights"};
+  m.params = {"n_neighbors", "leaf_size", "weights"};
   m.columns = n_outputs;
   m.one_dimensional = [](const State& s) { return s.tensor("_y").shape.size() == 1; };
   m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,

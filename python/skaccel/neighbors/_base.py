@@ -161,11 +161,16 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
         self._fit_method = self._resolved_algorithm()
         self.__dict__.pop(_TREE_KEY, None)
         self._tidy_fitted_state()
+        search = (
+            "brute-force search"
+            if self._fit_method == "brute"
+            else f"kd-tree (algorithm {self._fit_method!r}; built by each search)"
+        )
         log_core(
             self,
             "fit",
             f"{self._fit_X.shape[0]}x{self._fit_X.shape[1]} {self._fit_X.dtype} kept for the "
-            f"core's brute-force search (algorithm {self._fit_method!r}, no tree built)",
+            f"core's {search}",
         )
         return self
 
@@ -221,7 +226,8 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             self._fit_rows(),
             k,
             False,
-            self._fit_method == "brute",  # its distances, else those of scikit-learn's trees
+            "brute" if self._fit_method == "brute" else "kd_tree",  # ball_tree: the kd-tree
+            int(self.leaf_size),
             distances,
             indices,
             n_threads(self.n_jobs),

@@ -111,9 +111,11 @@ class KNeighborsClassifier(KNeighborsCoreMixin, _SklearnKNeighborsClassifier):
             out = self._core_method("predict", X_checked)
             if isinstance(out, Unsupported):
                 return out
-            labels = np.asarray(Namespace(self.classes_).host(self.classes_))[out]
-            # Numbers in X's namespace and device; str labels are NumPy's (as classes_).
-            return namespace.wrap(labels) if labels.dtype.kind in "biuf" else labels
+            classes = Namespace(self.classes_)
+            # classes_.take(votes): numbers in classes_' (y's) namespace and device, str
+            # labels NumPy's, as scikit-learn's predict gives them.
+            labels = np.asarray(classes.host(self.classes_))[out]
+            return classes.wrap(labels) if labels.dtype.kind in "biuf" else labels
 
         return dispatch(
             self,
