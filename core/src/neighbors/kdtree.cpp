@@ -46,8 +46,8 @@ KDTree build_kdtree(ConstMatrixView<T> Y, std::int64_t leaf_size) {
   // 2i + 1 and 2i + 2, each node's rows a contiguous range of the permutation, split at
   // the middle position.
   const double ratio = std::max(1.0, static_cast<double>(n - 1) / static_cast<double>(leaf_size));
-  const std::int64_t levels = std::min<std::int64_t>(
-      static_cast<std::int64_t>(std::floor(std::log2(ratio))) + 1, 40);
+  const std::int64_t levels =
+      std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(std::log2(ratio))) + 1, 40);
   tree.n_nodes = (std::int64_t{1} << levels) - 1;
   tree.n_features = p;
   tree.index.resize(static_cast<std::size_t>(n));
@@ -77,8 +77,8 @@ KDTree build_kdtree(ConstMatrixView<T> Y, std::int64_t leaf_size) {
     for (std::int64_t f = 1; f < p; ++f)
       if (hi[f] - lo[f] > hi[split] - lo[split]) split = f;
     const std::int64_t mid = begin + (end - begin) / 2;
-    std::nth_element(tree.index.begin() + begin, tree.index.begin() + mid,
-                     tree.index.begin() + end, [&](std::int64_t a, std::int64_t b) {
+    std::nth_element(tree.index.begin() + begin, tree.index.begin() + mid, tree.index.begin() + end,
+                     [&](std::int64_t a, std::int64_t b) {
                        const T va = Y(a, split), vb = Y(b, split);
                        return va < vb || (va == vb && a < b);
                      });
@@ -104,8 +104,8 @@ void kdtree_kneighbors(const KDTree& tree, ConstMatrixView<T> X, ConstMatrixView
   const std::int64_t leaves_from = tree.n_nodes / 2;  // nodes ≥ this have no children
   std::atomic<std::int64_t> next{0};
   constexpr std::int64_t kBatch = 64;
-  const int tasks = static_cast<int>(std::clamp<std::int64_t>((n + kBatch - 1) / kBatch, 1,
-                                                              std::max(1, n_threads)));
+  const int tasks = static_cast<int>(
+      std::clamp<std::int64_t>((n + kBatch - 1) / kBatch, 1, std::max(1, n_threads)));
   parallel_tasks(tasks, [&](int) {
     std::vector<double> hd(static_cast<std::size_t>(k));
     std::vector<std::int64_t> hj(static_cast<std::size_t>(k));
@@ -210,8 +210,8 @@ void kneighbors(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool
   }
 }
 
-template void kneighbors<float>(ConstMatrixView<float>, ConstMatrixView<float>, std::int64_t,
-                                bool, SearchAlgorithm, std::int64_t, MatrixView<double>,
+template void kneighbors<float>(ConstMatrixView<float>, ConstMatrixView<float>, std::int64_t, bool,
+                                SearchAlgorithm, std::int64_t, MatrixView<double>,
                                 MatrixView<std::int64_t>, int);
 template void kneighbors<double>(ConstMatrixView<double>, ConstMatrixView<double>, std::int64_t,
                                  bool, SearchAlgorithm, std::int64_t, MatrixView<double>,
