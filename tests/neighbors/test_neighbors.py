@@ -434,3 +434,17 @@ def test_the_core_kd_tree_gives_the_trees_results(algorithm, dtype):
     # The same neighbours by the brute-force path (few queries).
     assert_array_equal(ours.kneighbors(Q[:10])[1], i[:10])
     assert_array_equal(ours.kneighbors(Q[:10])[0], d[:10])
+
+
+def test_kneighbors_graph_of_an_array_api_model_is_scipys():
+    xp = pytest.importorskip("array_api_strict")
+    import sklearn
+
+    X, Q, _ = data()
+    expected = NearestNeighbors(n_neighbors=3).fit(X).kneighbors_graph(Q, mode="distance")
+    with sklearn.config_context(array_api_dispatch=True):
+        model = NearestNeighbors(n_neighbors=3).fit(xp.asarray(X))
+        graph = model.kneighbors_graph(xp.asarray(Q), mode="distance")
+        assert type(model.kneighbors(xp.asarray(Q))[1]).__module__.startswith("array_api_strict")
+    assert sp.issparse(graph)
+    assert_array_equal(graph.toarray(), expected.toarray())

@@ -3,6 +3,7 @@ once, the lazily built tree, and ``kneighbors`` by the core's brute-force search
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import numbers
 
@@ -26,6 +27,10 @@ _MISSING = object()
 
 # Where the tree is kept once built (not pickled, not in model files: rebuilt on demand).
 _TREE_KEY = "_skaccel_tree"
+
+# Set while scikit-learn's kneighbors_graph runs: it builds a SciPy matrix from
+# kneighbors' arrays with NumPy, so they stay NumPy's whatever X's namespace.
+_HOST_RESULTS = contextvars.ContextVar("skaccel_neighbors_host_results", default=False)
 
 # The searches the core computes. Every one of them is exact, so scikit-learn's trees
 # give the same neighbours (up to the order of equal distances).
@@ -281,8 +286,9 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             distances, indices = self._search(X_checked, wanted)
             if query_is_train:
                 distances, indices = _without_self(distances, indices)
-            indices = namespace.wrap(indices)
-            return (namespace.wrap(distances), indices) if return_distance else indices
+            if not _HOST_RESULTS.get():
+                distances, indices = namespace.wrap(distances), namespace.wrap(indices)
+            return (distances, indices) if return_distance else indices
 
         return dispatch(
             self,
@@ -294,6 +300,18 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
                 super().kneighbors, X, n_neighbors=n_neighbors, return_distance=return_distance
             ),
         )
+
+    def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
+        token = _HOST_RESULTS.set(True)
+        try:
+            return super().kneighbors_graph(X, n_neighbors=n_neighbors, mode=mode)
+        finally:
+            _HOST_RESULTS.reset(token)
+
+    kneighbors_graph.__doc__ = (
+        "Compute the (weighted) graph of k-Neighbors for points in X (scikit-learn's, "
+        "from the core's kneighbors; a SciPy CSR matrix whatever X's namespace)."
+    )
 
 
 def _without_self(distances, indices):
