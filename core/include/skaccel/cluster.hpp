@@ -81,4 +81,16 @@ template <class T>
 void center_distances(ConstMatrixView<T> X, const T* centers, std::int64_t k, MatrixView<T> out,
                       int n_threads);
 
+// --- DBSCAN -----------------------------------------------------------------------------
+
+// scikit-learn's DBSCAN from the rows' ε-neighbourhoods (CSR, each row among its own
+// neighbours): a row is core when its neighbours number (or, with sample_weight, weigh in
+// double) at least min_samples; clusters are the connected components of core rows,
+// numbered from 0 in the order of their first core row; a non-core row takes the lowest
+// cluster among its core neighbours, else −1 (noise). That is what dbscan_inner's
+// depth-first expansion from each unlabelled core row in turn gives. labels, is_core: n.
+void dbscan_labels(const std::int64_t* indptr, const std::int64_t* indices, std::int64_t n,
+                   const double* sample_weight, double min_samples, std::int64_t* labels,
+                   std::uint8_t* is_core);
+
 }  // namespace skaccel::cluster

@@ -34,6 +34,8 @@ void SKACCEL_F77(dgemv_)(const char*, const blas_int*, const blas_int*, const do
 void SKACCEL_F77(sgemv_)(const char*, const blas_int*, const blas_int*, const float*, const float*,
                          const blas_int*, const float*, const blas_int*, const float*, float*,
                          const blas_int*, std::size_t);
+double SKACCEL_F77(ddot_)(const blas_int*, const double*, const blas_int*, const double*,
+                          const blas_int*);
 void SKACCEL_F77(dpotrf_)(const char*, const blas_int*, double*, const blas_int*, blas_int*,
                           std::size_t);
 void SKACCEL_F77(dpotrs_)(const char*, const blas_int*, const blas_int*, const double*,
@@ -104,6 +106,12 @@ inline void gemv(char ta, std::int64_t m, std::int64_t n, float alpha, const flo
 }
 
 // Cholesky of the upper triangle in place; returns LAPACK's info (> 0: not positive definite).
+// x · y over n contiguous doubles (the library's own order of sums).
+inline double dot(std::int64_t n, const double* x, const double* y) {
+  const blas_int n_ = checked_int(n), one = 1;
+  return SKACCEL_F77(ddot_)(&n_, x, &one, y, &one);
+}
+
 inline blas_int potrf_upper(std::int64_t n, double* A, std::int64_t lda) {
   const blas_int n_ = checked_int(n), lda_ = checked_int(lda);
   blas_int info = 0;

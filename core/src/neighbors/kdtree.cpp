@@ -8,6 +8,7 @@
 #include <numeric>
 #include <vector>
 
+#include "rows.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/neighbors.hpp"
 #include "skaccel/threading.hpp"
@@ -22,17 +23,7 @@ inline bool before(double d1, std::int64_t j1, double d2, std::int64_t j2) {
   return d1 < d2 || (d1 == d2 && j1 < j2);
 }
 
-// Σ_f (x_f − y_f)² in double, feature by feature, as scikit-learn's trees sum it.
-template <class T>
-double squared_distance(ConstMatrixView<T> X, std::int64_t i, ConstMatrixView<T> Y,
-                        std::int64_t j) {
-  double s = 0.0;
-  for (std::int64_t f = 0; f < X.cols; ++f) {
-    const double d = static_cast<double>(X(i, f)) - static_cast<double>(Y(j, f));
-    s += d * d;
-  }
-  return s;
-}
+using detail::squared_distance;
 
 }  // namespace
 

@@ -9,12 +9,16 @@
 #include <vector>
 
 #include "../common/blas.hpp"
+#include "rows.hpp"
 #include "skaccel/errors.hpp"
 #include "skaccel/neighbors.hpp"
 #include "skaccel/threading.hpp"
 
 namespace skaccel::neighbors {
 namespace {
+
+using detail::block_rows;
+using detail::squared_norms;
 
 // Queries and rows of Y per tile: the tile of products (256 × 512 values, 1 MiB in double,
 // about one core's L2) is scanned into the heaps right after the gemm that writes it.
@@ -76,43 +80,6 @@ class Heaps {
   std::vector<double> d_;
   std::vector<std::int64_t> j_;
 };
-
-// Rows [r0, r0 + rows) of M as a row-major block: M's own memory when it is one (leading
-// dimension returned in *ld), else a copy in `storage`.
-template <class T>
-const T* block_rows(ConstMatrixView<T> M, std::int64_t r0, std::int64_t rows,
-                    std::vector<T>& storage, std::int64_t* ld) {
-  if (M.col_stride == 1 && M.row_stride >= M.cols && M.row_stride > 0) {
-    *ld = M.row_stride;
-    return M.data + r0 * M.row_stride;
-  }
-  const std::int64_t p = M.cols;
-  storage.resize(static_cast<std::size_t>(std::max<std::int64_t>(rows * p, 1)));
-  for (std::int64_t i = 0; i < rows; ++i)
-    for (std::int64_t f = 0; f < p; ++f) storage[i * p + f] = M(r0 + i, f);
-  *ld = std::max<std::int64_t>(p, 1);
-  return storage.data();
-}
-
-// ‖row‖² of every row of M, in double, summed in feature order.
-template <class T>
-std::vector<double> squared_norms(ConstMatrixView<T> M, int n_threads) {
-  std::vector<double> norms(static_cast<std::size_t>(M.rows));
-  const std::int64_t n = M.rows;
-  const int tasks =
-      static_cast<int>(std::clamp<std::int64_t>(n * M.cols / 262144, 1, std::max(1, n_threads)));
-  parallel_tasks(tasks, [&](int t) {
-    for (std::int64_t i = n * t / tasks; i < n * (t + 1) / tasks; ++i) {
-      double s = 0.0;
-      for (std::int64_t f = 0; f < M.cols; ++f) {
-        const double v = static_cast<double>(M(i, f));
-        s += v * v;
-      }
-      norms[i] = s;
-    }
-  });
-  return norms;
-}
 
 // Offers every row of Y in [y_begin, y_end) to the heaps of X's rows [x_begin, x_end)
 // (heap row = X row − x_begin), ranked by −2 x·y + ‖y‖² in double, Y's rows in increasing
@@ -231,12 +198,7 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
       indices(i, a) = best[a].second;
       if (!brute_distances) {
         // scikit-learn's KDTree and BallTree: the squared differences summed in double.
-        const std::int64_t j = best[a].second;
-        double d = 0.0;
-        for (std::int64_t f = 0; f < X.cols; ++f) {
-          const double diff = static_cast<double>(X(i, f)) - static_cast<double>(Y(j, f));
-          d += diff * diff;
-        }
+        const double d = detail::squared_distance(X, i, Y, best[a].second);
         distances(i, a) = squared ? d : std::sqrt(d);
         continue;
       }

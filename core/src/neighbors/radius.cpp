@@ -1,0 +1,219 @@
+// Neighbours within a radius, by a kd-tree or by tiles of products (skaccel/neighbors.hpp).
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "../common/blas.hpp"
+#include "rows.hpp"
+#include "skaccel/errors.hpp"
+#include "skaccel/neighbors.hpp"
+#include "skaccel/threading.hpp"
+
+namespace skaccel::neighbors {
+namespace {
+
+using detail::block_rows;
+using detail::squared_distance;
+using detail::squared_norms;
+
+// Queries and rows of Y per tile of products (256 × 512 doubles, 1 MiB: one core's L2).
+constexpr std::int64_t kQueryRows = 256, kBlockRows = 512;
+// Queries per unit of work of the tree search.
+constexpr std::int64_t kTreeBatch = 64;
+
+// Each unit of work (a range of queries) appends its queries' neighbours to its own list;
+// the lists are joined in query order at the end.
+struct Parts {
+  explicit Parts(std::int64_t n, std::int64_t batch)
+      : batch(batch), counts(static_cast<std::size_t>(n)), lists((n + batch - 1) / batch) {}
+  std::int64_t batch;
+  std::vector<std::int64_t> counts;
+  std::vector<std::vector<std::int64_t>> lists;
+
+  Neighborhoods join() {
+    Neighborhoods out;
+    out.indptr.assign(counts.size() + 1, 0);
+    for (std::size_t i = 0; i < counts.size(); ++i) out.indptr[i + 1] = out.indptr[i] + counts[i];
+    out.indices.reserve(static_cast<std::size_t>(out.indptr.back()));
+    for (auto& list : lists) {
+      out.indices.insert(out.indices.end(), list.begin(), list.end());
+      std::vector<std::int64_t>().swap(list);
+    }
+    return out;
+  }
+};
+
+// The kd-tree's search: a node is skipped when its box is farther than the radius and
+// taken whole when its farthest corner is within it. A row's coordinates lie in its
+// node's box and rounding is monotonic, so the box's distances computed in the same
+// order bound the row's own, and the result is exactly the rows whose sum is ≤ radius².
+template <class T>
+void tree_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2, std::int64_t leaf_size,
+                 Parts& parts, int n_threads) {
+  const KDTree tree = build_kdtree<T>(Y, leaf_size);
+  const std::int64_t n = X.rows, p = X.cols;
+  const std::int64_t leaves_from = tree.n_nodes / 2;
+  std::atomic<std::int64_t> next{0};
+  const std::int64_t batches = static_cast<std::int64_t>(parts.lists.size());
+  const int tasks = static_cast<int>(std::clamp<std::int64_t>(batches, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int) {
+    std::vector<std::int64_t> stack;
+    for (std::int64_t b = next++; b < batches; b = next++) {
+      std::vector<std::int64_t>& list = parts.lists[b];
+      for (std::int64_t i = b * parts.batch; i < std::min(n, (b + 1) * parts.batch); ++i) {
+        const std::size_t before = list.size();
+        stack.assign(1, 0);
+        while (!stack.empty()) {
+          const std::int64_t node = stack.back();
+          stack.pop_back();
+          const std::int64_t start = tree.start[node], end = tree.end[node];
+          if (end <= start) continue;
+          const double* lo = tree.lower.data() + node * p;
+          const double* hi = tree.upper.data() + node * p;
+          double near = 0.0, far = 0.0;
+          for (std::int64_t f = 0; f < p; ++f) {
+            const double v = static_cast<double>(X(i, f));
+            const double d = v < lo[f] ? lo[f] - v : (v > hi[f] ? v - hi[f] : 0.0);
+            const double e = std::max(v - lo[f], hi[f] - v);
+            near += d * d;
+            far += e * e;
+          }
+          if (!(near <= r2)) continue;  // (a NaN coordinate matches nothing)
+          if (far <= r2) {
+            for (std::int64_t r = start; r < end; ++r) list.push_back(tree.index[r]);
+          } else if (node >= leaves_from || end - start < 2) {
+            for (std::int64_t r = start; r < end; ++r) {
+              const std::int64_t j = tree.index[r];
+              if (squared_distance(X, i, Y, j) <= r2) list.push_back(j);
+            }
+          } else {
+            stack.push_back(2 * node + 2);  // the left child is searched first
+            stack.push_back(2 * node + 1);
+          }
+        }
+        parts.counts[i] = static_cast<std::int64_t>(list.size() - before);
+      }
+    }
+  });
+}
+
+// Tiles of −2 x·y by gemm in P, each pair decided while its tile is in cache.
+//
+// The brute force's arithmetic (P = double, float32 rows converted as scikit-learn's
+// brute force converts them): a row is kept when (‖x‖² + (−2 x·y)) + ‖y‖² ≤ radius², with
+// scikit-learn's norms (BLAS ddot).
+//
+// The trees' arithmetic: a pair whose product form is within its error bound of radius²
+// is decided by the trees' sum. The bound, c (p + 2) u_P (‖x‖² + ‖y‖²) with c = 8 for
+// double and 4 for float32 products (u_P: P's unit roundoff), is above twice the worst-case
+// error of either form (the dot product's γ_p ‖x‖ ‖y‖ doubled, the norms' and the sums'
+// roundings, the trees' own γ_p on the squared distance, all below (p + 2) u_P (‖x‖ +
+// ‖y‖)²). float32 rows take sgemm (half the work of dgemm, the rows read in place).
+template <class T, class P>
+void brute_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
+                  RadiusArithmetic arithmetic, Parts& parts, int n_threads) {
+  const std::int64_t n = X.rows, m = Y.rows, p = X.cols;
+  const int threads = std::max(1, n_threads);
+  blas::BlasThreadsScope blas_threads(1);
+  // The brute force's own norms (its decisions at eps are reproduced); the trees' arithmetic
+  // only needs them within the margin.
+  const bool exact = arithmetic == RadiusArithmetic::brute;
+  const std::vector<double> x_norms =
+      exact ? detail::blas_squared_norms(X, threads) : squared_norms(X, threads);
+  const std::vector<double> y_norms =
+      exact ? detail::blas_squared_norms(Y, threads) : squared_norms(Y, threads);
+  const double relative = std::is_same_v<P, float>
+                              ? 4.0 * static_cast<double>(p + 2) * std::ldexp(1.0, -24)
+                              : 8.0 * static_cast<double>(p + 2) * std::ldexp(1.0, -53);
+  std::atomic<std::int64_t> next{0};
+  const std::int64_t batches = static_cast<std::int64_t>(parts.lists.size());
+  const int tasks = static_cast<int>(std::clamp<std::int64_t>(batches, 1, threads));
+  parallel_tasks(tasks, [&](int) {
+    std::vector<P> tile(static_cast<std::size_t>(kQueryRows * kBlockRows));
+    std::vector<P> x_storage, y_storage;
+    for (std::int64_t b = next++; b < batches; b = next++) {
+      std::vector<std::int64_t>& list = parts.lists[b];
+      const std::int64_t i0 = b * kQueryRows, rows = std::min(kQueryRows, n - i0);
+      std::int64_t ldx = 0;
+      const P* xb = block_rows<P>(X, i0, rows, x_storage, &ldx);
+      // Per query row, its neighbours of every block of Y in turn: gathered per row below.
+      std::vector<std::vector<std::int64_t>> found(static_cast<std::size_t>(rows));
+      for (std::int64_t j0 = 0; j0 < m; j0 += kBlockRows) {
+        const std::int64_t cols = std::min(kBlockRows, m - j0);
+        std::int64_t ldy = 0;
+        const P* yb = block_rows<P>(Y, j0, cols, y_storage, &ldy);
+        if (p > 0)
+          blas::gemm('T', 'N', cols, rows, p, P(-2), yb, ldy, xb, ldx, P(0), tile.data(), cols);
+        else
+          std::fill(tile.begin(), tile.begin() + rows * cols, P(0));
+        const double* yn = y_norms.data() + j0;
+        const double y_max = *std::max_element(yn, yn + cols);
+        for (std::int64_t a = 0; a < rows; ++a) {
+          const double xn = x_norms[i0 + a];
+          const P* products = tile.data() + a * cols;
+          std::vector<std::int64_t>& row_found = found[a];
+          // A pair can be kept only when its product form is at most `screen`: radius²,
+          // or radius² plus the largest margin of the block.
+          const double screen = exact ? r2 : r2 + relative * (xn + y_max);
+          // Chunks of 16 pairs are screened at once (most hold no neighbour).
+          for (std::int64_t c0 = 0; c0 < cols; c0 += 16) {
+            const std::int64_t c1 = std::min(cols, c0 + 16);
+            bool any = false;
+            for (std::int64_t c = c0; c < c1; ++c)
+              any |= (xn + static_cast<double>(products[c])) + yn[c] <= screen;
+            if (!any) continue;
+            for (std::int64_t c = c0; c < c1; ++c) {
+              // max(s, 0) ≤ radius² is s ≤ radius² (radius² ≥ 0), as scikit-learn decides.
+              const double s = (xn + static_cast<double>(products[c])) + yn[c];
+              if (exact) {
+                if (s <= r2) row_found.push_back(j0 + c);
+                continue;
+              }
+              const double margin = relative * (xn + yn[c]);
+              if (s <= r2 - margin ||
+                  (s <= r2 + margin && squared_distance(X, i0 + a, Y, j0 + c) <= r2))
+                row_found.push_back(j0 + c);
+            }
+          }
+        }
+      }
+      for (std::int64_t a = 0; a < rows; ++a) {
+        parts.counts[i0 + a] = static_cast<std::int64_t>(found[a].size());
+        list.insert(list.end(), found[a].begin(), found[a].end());
+      }
+    }
+  });
+}
+
+}  // namespace
+
+template <class T>
+Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,
+                                   RadiusArithmetic arithmetic, std::int64_t leaf_size,
+                                   int n_threads) {
+  if (X.cols != Y.cols) throw InvalidArgument("X and Y have different numbers of features");
+  if (!(radius >= 0.0)) throw InvalidArgument("the radius must be a number ≥ 0");
+  if (leaf_size < 1) throw InvalidArgument("leaf_size must be at least 1");
+  const double r2 = radius * radius;
+  const bool tree = arithmetic == RadiusArithmetic::tree && X.cols <= kRadiusTreeMaxFeatures &&
+                    Y.rows > 0 && X.rows > 0;
+  Parts parts(X.rows, tree ? kTreeBatch : kQueryRows);
+  if (tree)
+    tree_search<T>(X, Y, r2, leaf_size, parts, n_threads);
+  else if (Y.rows > 0 && std::is_same_v<T, float> && arithmetic == RadiusArithmetic::tree)
+    brute_search<T, float>(X, Y, r2, arithmetic, parts, n_threads);
+  else if (Y.rows > 0)
+    brute_search<T, double>(X, Y, r2, arithmetic, parts, n_threads);
+  return parts.join();
+}
+
+template Neighborhoods radius_neighborhoods<float>(ConstMatrixView<float>, ConstMatrixView<float>,
+                                                   double, RadiusArithmetic, std::int64_t, int);
+template Neighborhoods radius_neighborhoods<double>(ConstMatrixView<double>,
+                                                    ConstMatrixView<double>, double,
+                                                    RadiusArithmetic, std::int64_t, int);
+
+}  // namespace skaccel::neighbors

@@ -1,0 +1,91 @@
+#pragma once
+// What the neighbour searches share (kneighbors.cpp, kdtree.cpp, radius.cpp): row blocks
+// for gemm, the rows' squared norms, and the trees' squared distance.
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "../common/blas.hpp"
+#include "skaccel/matrix.hpp"
+#include "skaccel/threading.hpp"
+
+namespace skaccel::neighbors::detail {
+
+// Rows [r0, r0 + rows) of M as a row-major block of U: M's own memory when it is one of U
+// (leading dimension returned in *ld), else a copy (converted to U) in `storage`.
+template <class U, class T>
+const U* block_rows(ConstMatrixView<T> M, std::int64_t r0, std::int64_t rows,
+                    std::vector<U>& storage, std::int64_t* ld) {
+  if constexpr (std::is_same_v<U, T>) {
+    if (M.col_stride == 1 && M.row_stride >= M.cols && M.row_stride > 0) {
+      *ld = M.row_stride;
+      return M.data + r0 * M.row_stride;
+    }
+  }
+  const std::int64_t p = M.cols;
+  storage.resize(static_cast<std::size_t>(std::max<std::int64_t>(rows * p, 1)));
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t f = 0; f < p; ++f) storage[i * p + f] = static_cast<U>(M(r0 + i, f));
+  *ld = std::max<std::int64_t>(p, 1);
+  return storage.data();
+}
+
+// ‖row‖² of every row of M, in double, summed in feature order.
+template <class T>
+std::vector<double> squared_norms(ConstMatrixView<T> M, int n_threads) {
+  std::vector<double> norms(static_cast<std::size_t>(M.rows));
+  const std::int64_t n = M.rows;
+  const int tasks =
+      static_cast<int>(std::clamp<std::int64_t>(n * M.cols / 262144, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int t) {
+    for (std::int64_t i = n * t / tasks; i < n * (t + 1) / tasks; ++i) {
+      double s = 0.0;
+      for (std::int64_t f = 0; f < M.cols; ++f) {
+        const double v = static_cast<double>(M(i, f));
+        s += v * v;
+      }
+      norms[i] = s;
+    }
+  });
+  return norms;
+}
+
+// ‖row‖² of every row of M as scikit-learn's pairwise-distance reductions compute it: the
+// BLAS ddot of the row (converted to double, contiguous) with itself.
+template <class T>
+std::vector<double> blas_squared_norms(ConstMatrixView<T> M, int n_threads) {
+  std::vector<double> norms(static_cast<std::size_t>(M.rows));
+  const std::int64_t n = M.rows, p = M.cols;
+  const int tasks =
+      static_cast<int>(std::clamp<std::int64_t>(n * p / 262144, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int t) {
+    std::vector<double> row(static_cast<std::size_t>(std::max<std::int64_t>(p, 1)));
+    for (std::int64_t i = n * t / tasks; i < n * (t + 1) / tasks; ++i) {
+      const double* r = nullptr;
+      if constexpr (std::is_same_v<T, double>)
+        if (M.col_stride == 1) r = M.data + i * M.row_stride;
+      if (r == nullptr) {
+        for (std::int64_t f = 0; f < p; ++f) row[f] = static_cast<double>(M(i, f));
+        r = row.data();
+      }
+      norms[i] = p > 0 ? blas::dot(p, r, r) : 0.0;
+    }
+  });
+  return norms;
+}
+
+// Σ_f (x_f − y_f)² in double, feature by feature, as scikit-learn's trees sum it (their
+// float64 copy of float32 rows: the differences of the converted values).
+template <class T>
+double squared_distance(ConstMatrixView<T> X, std::int64_t i, ConstMatrixView<T> Y,
+                        std::int64_t j) {
+  double s = 0.0;
+  for (std::int64_t f = 0; f < X.cols; ++f) {
+    const double d = static_cast<double>(X(i, f)) - static_cast<double>(Y(j, f));
+    s += d * d;
+  }
+  return s;
+}
+
+}  // namespace skaccel::neighbors::detail
