@@ -1,16 +1,19 @@
-// k-means (skaccel/cluster.hpp): conversion only.
+// k-means and DBSCAN (skaccel/cluster.hpp): conversion only.
 #include "skaccel/cluster.hpp"
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common.hpp"
 #include "skaccel/errors.hpp"
+#include "skaccel/neighbors.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -163,9 +166,44 @@ double kmeans_labelled_inertia(In2D<T> X, std::optional<In1D<T>> offset, std::op
                              labels.data(), n_threads);
 }
 
+using Weights = nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+neighbors::RadiusArithmetic radius_arithmetic(const std::string& name) {
+  if (name == "tree") return neighbors::RadiusArithmetic::tree;
+  if (name == "brute") return neighbors::RadiusArithmetic::brute;
+  throw InvalidArgument("arithmetic must be 'tree' or 'brute'");
+}
+
+// (labels_ int64, is_core uint8) of DBSCAN on the rows of X: Euclidean ε-neighbourhoods
+// by scikit-learn's tree or brute-force arithmetic, then the clusters of core rows.
+template <class T>
+nb::tuple dbscan(In2D<T> X, double eps, double min_samples, std::optional<Weights> sw,
+                 const std::string& arithmetic, std::int64_t leaf_size, int n_threads) {
+  const neighbors::RadiusArithmetic kind = radius_arithmetic(arithmetic);
+  const auto n = static_cast<std::int64_t>(X.shape(0));
+  if (sw && static_cast<std::int64_t>(sw->shape(0)) != n)
+    throw InvalidArgument("sample_weight has the wrong length");
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(n));
+  std::vector<std::uint8_t> is_core(static_cast<std::size_t>(n));
+  const ConstMatrixView<T> x = view<T>(X);
+  {
+    nb::gil_scoped_release release;
+    const neighbors::Neighborhoods hoods =
+        neighbors::radius_neighborhoods<T>(x, x, eps, kind, leaf_size, n_threads);
+    cluster::dbscan_labels(hoods.indptr.data(), hoods.indices.data(), n, sw ? sw->data() : nullptr,
+                           min_samples, labels.data(), is_core.data());
+  }
+  const auto rows = static_cast<size_t>(n);
+  return nb::make_tuple(adopt(std::move(labels), {rows}), adopt(std::move(is_core), {rows}));
+}
+
 }  // namespace
 
 SKACCEL_BINDINGS(cluster) {
+  m.def("dbscan", &dbscan<double>, "X"_a, "eps"_a, "min_samples"_a, "sample_weight"_a.none(),
+        "arithmetic"_a, "leaf_size"_a, "n_threads"_a);
+  m.def("dbscan", &dbscan<float>, "X"_a, "eps"_a, "min_samples"_a, "sample_weight"_a.none(),
+        "arithmetic"_a, "leaf_size"_a, "n_threads"_a);
   m.def("kmeans_lloyd", &kmeans_lloyd<double>, "X"_a, "offset"_a.none(), "sample_weight"_a.none(),
         "centers_init"_a, "max_iter"_a, "tol"_a, "n_threads"_a);
   m.def("kmeans_lloyd", &kmeans_lloyd<float>, "X"_a, "offset"_a.none(), "sample_weight"_a.none(),

@@ -27,6 +27,7 @@ MODULES = (
     "sklearnex/basic_statistics/tests/test_basic_statistics.py",
     "sklearnex/basic_statistics/tests/test_incremental_basic_statistics.py",
     "sklearnex/cluster/tests/test_kmeans.py",
+    "sklearnex/cluster/tests/test_dbscan.py",
     "sklearnex/neighbors/tests/test_neighbors.py",
     "sklearnex/metrics/tests/test_metrics.py",
     "sklearnex/model_selection/tests/test_model_selection.py",

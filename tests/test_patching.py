@@ -31,6 +31,7 @@ def test_patch_and_unpatch():
             "IncrementalPCA": True,
             "EmpiricalCovariance": True,
             "KMeans": True,
+            "DBSCAN": True,
             "KNeighborsClassifier": True,
             "KNeighborsRegressor": True,
             "NearestNeighbors": True,
@@ -45,6 +46,9 @@ def test_patch_and_unpatch():
         assert PCA.__module__.startswith("skaccel.decomposition")
         assert EmpiricalCovariance.__module__.startswith("skaccel.covariance")
         assert KMeans is skaccel.cluster.KMeans
+        from sklearn.cluster import DBSCAN
+
+        assert DBSCAN is skaccel.cluster.DBSCAN
         from sklearn.neighbors import KNeighborsClassifier
 
         assert KNeighborsClassifier is skaccel.neighbors.KNeighborsClassifier
@@ -62,9 +66,9 @@ def test_partial_patch_and_unknown_name():
     finally:
         skaccel.unpatch_sklearn()
     try:
-        skaccel.patch_sklearn("DBSCAN")
+        skaccel.patch_sklearn("LocalOutlierFactor")
     except ValueError as exc:
-        assert "DBSCAN" in str(exc)
+        assert "LocalOutlierFactor" in str(exc)
     else:
         raise AssertionError("patching an unknown estimator must fail")
 

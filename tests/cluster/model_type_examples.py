@@ -3,7 +3,7 @@
 import numpy as np
 from model_examples import Example, rng
 
-from skaccel.cluster import KMeans
+from skaccel.cluster import DBSCAN, KMeans
 
 
 def blobs(n=300, p=4, k=5, seed=0):
@@ -32,16 +32,44 @@ def _kmeans_random_elkan_tol():
     return model.fit(X), X
 
 
+def _dbscan_weighted_kd_tree():
+    X, w = blobs(n=400, p=3, k=4, seed=3)
+    return DBSCAN(eps=0.8, min_samples=6).fit(X, sample_weight=w), X
+
+
+def _dbscan_f32_brute():
+    X, _ = blobs(n=300, p=5, k=3, seed=4)
+    return DBSCAN(eps=1.5, min_samples=4, algorithm="brute").fit(X.astype(np.float32)), X
+
+
+def _dbscan_f32_no_core_rows():
+    # No core sample: components_ is float64 (0, n_features) whatever X's dtype, as in
+    # scikit-learn, and every label is -1.
+    X, _ = blobs(n=50, p=2, k=2, seed=5)
+    return DBSCAN(eps=1e-3, min_samples=3).fit(X.astype(np.float32)), X
+
+
+def _dbscan_wide_tree_arithmetic():
+    X, _ = blobs(n=300, p=12, k=3, seed=6)
+    return DBSCAN(eps=4.0, algorithm="kd_tree", leaf_size=10).fit(X), X
+
+
 EXAMPLES = [
     Example("KMeans", "f64_init_array_weighted", _kmeans_init_array_weighted),
     Example("KMeans", "f32_kmeans_plusplus", _kmeans_f32_plusplus),
     Example("KMeans", "f64_random_elkan_tol", _kmeans_random_elkan_tol),
+    Example("DBSCAN", "f64_weighted_kd_tree", _dbscan_weighted_kd_tree),
+    Example("DBSCAN", "f32_brute", _dbscan_f32_brute),
+    Example("DBSCAN", "f32_no_core_rows", _dbscan_f32_no_core_rows),
+    Example("DBSCAN", "f64_wide_tree_arithmetic", _dbscan_wide_tree_arithmetic),
 ]
 
 CHECKS = [
     KMeans(),
     KMeans(n_clusters=3, init="random", n_init=2, random_state=0),
     KMeans(algorithm="elkan", max_iter=5),
+    DBSCAN(),
+    DBSCAN(eps=2.0, min_samples=3, algorithm="brute"),
 ]
 
 # scikit-learn lists the same for its KMeans (sklearn/utils/_test_common/instance_generator.py).

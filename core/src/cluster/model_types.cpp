@@ -1,4 +1,5 @@
-// The cluster model types (KMeans): fitted fields and C++ predict/transform.
+// The cluster model types: KMeans (fitted fields and C++ predict/transform) and DBSCAN
+// (fitted fields only: scikit-learn's DBSCAN has no inference method).
 #include <cstdint>
 #include <vector>
 
@@ -13,7 +14,7 @@ using model::field;
 using model::optional;
 using model::State;
 
-const DType F = DType::floating, F64 = DType::float64, I = DType::integer;
+const DType F = DType::floating, F64 = DType::float64, I = DType::integer, N = DType::numeric;
 
 std::int64_t n_clusters(const State& s) { return s.tensor("cluster_centers_").shape[0]; }
 
@@ -93,6 +94,23 @@ SKACCEL_REGISTER_MODEL_TYPE(KMeans) {
               },
               model::input_fields()),
           {predict_method(), transform_method()}};
+}
+
+SKACCEL_REGISTER_MODEL_TYPE(DBSCAN) {
+  return {"DBSCAN",
+          "cluster",
+          "density-based clustering (DBSCAN)",
+          model::concat(
+              {
+                  field("labels_", I, {"n_samples"}, "Cluster of each training row, -1 for noise"),
+                  field("core_sample_indices_", I, {"n_core_samples"}, "Rows of the core samples"),
+                  // X's rows, in X's dtype (float64 when there is no core row, as in
+                  // scikit-learn).
+                  field("components_", N, {"n_core_samples", "n_features"},
+                        "The core samples' rows of X"),
+              },
+              model::input_fields()),
+          {}};
 }
 
 }  // namespace skaccel::cluster
