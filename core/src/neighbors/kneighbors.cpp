@@ -18,6 +18,8 @@ namespace skaccel::neighbors {
 namespace {
 
 using detail::block_rows;
+using detail::for_rows;
+using detail::numpy_sum;
 using detail::squared_norms;
 
 // Queries and rows of Y per tile: the tile of products (256 × 512 values, 1 MiB in double,
@@ -189,8 +191,10 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
     throw InvalidArgument("distances and indices must be X.rows × k");
   if (n == 0) return;
   const int threads = std::max(1, n_threads);
-  const std::vector<double> y_norms = squared_norms(Y, threads);
-  const std::vector<double> x_norms = squared_norms(X, threads);
+  // scikit-learn's norms (_sqeuclidean_row_norms: BLAS ddot of the rows in double), so
+  // that the ranked values and the distances are its own to the last bit.
+  const std::vector<double> y_norms = detail::blas_squared_norms(Y, threads);
+  const std::vector<double> x_norms = detail::blas_squared_norms(X, threads);
   blas::BlasThreadsScope blas_threads(1);
 
   const auto finish = [&](std::int64_t i, const std::pair<double, std::int64_t>* best) {
@@ -268,30 +272,6 @@ template void kneighbors_euclidean<double>(ConstMatrixView<double>, ConstMatrixV
 
 namespace {
 
-// NumPy's pairwise summation (add.reduce over a contiguous axis) in A: plain below 8
-// values, eight running sums up to 128, halves (at a multiple of 8) above.
-template <class A>
-A numpy_sum(const A* a, std::int64_t n) {
-  if (n < 8) {
-    A s = 0;
-    for (std::int64_t i = 0; i < n; ++i) s += a[i];
-    return s;
-  }
-  if (n <= 128) {
-    A r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    std::int64_t i = 8;
-    for (; i < n - (n % 8); i += 8)
-      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-    A s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) s += a[i];
-    return s;
-  }
-  std::int64_t half = n / 2;
-  half -= half % 8;
-  return numpy_sum(a, half) + numpy_sum(a + half, n - half);
-}
-
 // Row i's neighbour weights as scikit-learn's _get_weights gives them (1 / distance; a
 // row with an infinite weight weighs those neighbours 1 and the others 0).
 void distance_weights(ConstMatrixView<double> distances, std::int64_t i, double* w) {
@@ -319,12 +299,6 @@ std::int64_t label_of(const std::int64_t* labels, std::int64_t j, std::int64_t n
   const std::int64_t c = labels[j];
   if (c < 0 || c >= n_classes) throw InvalidArgument("a class index is out of range");
   return c;
-}
-
-template <class F>
-void for_rows(std::int64_t n, int n_threads, F&& body) {
-  const int tasks = static_cast<int>(std::clamp<std::int64_t>(n / 4096, 1, std::max(1, n_threads)));
-  parallel_tasks(tasks, [&](int t) { body(n * t / tasks, n * (t + 1) / tasks); });
 }
 
 }  // namespace

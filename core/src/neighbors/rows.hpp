@@ -88,4 +88,35 @@ double squared_distance(ConstMatrixView<T> X, std::int64_t i, ConstMatrixView<T>
   return s;
 }
 
+// NumPy's pairwise summation (add.reduce over a contiguous axis) in A: plain below 8
+// values, eight running sums up to 128, halves (at a multiple of 8) above.
+template <class A>
+A numpy_sum(const A* a, std::int64_t n) {
+  if (n < 8) {
+    A s = 0;
+    for (std::int64_t i = 0; i < n; ++i) s += a[i];
+    return s;
+  }
+  if (n <= 128) {
+    A r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    std::int64_t i = 8;
+    for (; i < n - (n % 8); i += 8)
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    A s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) s += a[i];
+    return s;
+  }
+  std::int64_t half = n / 2;
+  half -= half % 8;
+  return numpy_sum(a, half) + numpy_sum(a + half, n - half);
+}
+
+// body(begin, end) over [0, n) in up to n_threads tasks of at least 4,096 rows.
+template <class F>
+void for_rows(std::int64_t n, int n_threads, F&& body) {
+  const int tasks = static_cast<int>(std::clamp<std::int64_t>(n / 4096, 1, std::max(1, n_threads)));
+  parallel_tasks(tasks, [&](int t) { body(n * t / tasks, n * (t + 1) / tasks); });
+}
+
 }  // namespace skaccel::neighbors::detail
