@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "common.hpp"
 #include "skaccel/errors.hpp"
@@ -81,6 +82,63 @@ void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, const std::s
                            mutable_view(indices), n_threads);
 }
 
+// LocalOutlierFactor's densities of the queries (out: n, of the dtype scikit-learn's
+// arithmetic gives: float32 when the distances are rounded to float32 and the model is
+// float32, else float64).
+using OutVector = nb::ndarray<nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+template <class T>
+T* vector_of(const OutVector& out, std::int64_t n, const char* what) {
+  if (out.dtype() != nb::dtype<T>() || static_cast<std::int64_t>(out.shape(0)) != n)
+    throw InvalidArgument(std::string(what) + " must be a vector of the queries in the " +
+                          (std::is_same_v<T, float> ? "float32" : "float64") +
+                          " of scikit-learn's arithmetic");
+  return static_cast<T*>(out.data());
+}
+
+template <class M>
+void local_reachability_density(In2D<double> distances, In2D<std::int64_t> indices,
+                                In2D<M> distances_fit, bool round_to_float32, OutVector out,
+                                int n_threads) {
+  const auto d = view<double>(distances);
+  const auto ind = view<std::int64_t>(indices);
+  const auto fit = view<M>(distances_fit);
+  const std::int64_t n = d.rows;
+  if constexpr (std::is_same_v<M, float>) {
+    if (round_to_float32) {
+      float* o = vector_of<float>(out, n, "out");
+      nb::gil_scoped_release release;
+      neighbors::local_reachability_density<float, float>(d, ind, fit, o, n_threads);
+      return;
+    }
+  }
+  double* o = vector_of<double>(out, n, "out");
+  nb::gil_scoped_release release;
+  if constexpr (std::is_same_v<M, double>)
+    if (round_to_float32) {  // float32 X of a float64 model: rounded, then in double
+      neighbors::local_reachability_density<float, double>(d, ind, fit, o, n_threads);
+      return;
+    }
+  neighbors::local_reachability_density<double, M>(d, ind, fit, o, n_threads);
+}
+
+// out(i) = -mean_a lrd_fit[indices(i, a)] / lrd[i], in lrd's dtype (float32 only with a
+// float32 lrd_fit).
+template <class M, class A>
+void local_outlier_scores(In2D<std::int64_t> indices, In1D<M> lrd_fit, In1D<A> lrd, OutVector out,
+                          int n_threads) {
+  const auto ind = view<std::int64_t>(indices);
+  if (static_cast<std::int64_t>(lrd.shape(0)) != ind.rows || lrd.stride(0) != 1 ||
+      lrd_fit.stride(0) != 1)
+    throw InvalidArgument("lrd must be a contiguous vector of the queries");
+  A* o = vector_of<A>(out, ind.rows, "out");
+  const M* fit = lrd_fit.data();
+  const A* query = lrd.data();
+  const auto n_fit = static_cast<std::int64_t>(lrd_fit.shape(0));
+  nb::gil_scoped_release release;
+  neighbors::local_outlier_scores<M, A>(ind, fit, n_fit, query, o, n_threads);
+}
+
 }  // namespace
 
 SKACCEL_BINDINGS(neighbors) {
@@ -88,6 +146,18 @@ SKACCEL_BINDINGS(neighbors) {
         "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
   m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
         "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+  m.def("local_reachability_density", &local_reachability_density<double>, "distances"_a,
+        "indices"_a, "distances_fit"_a.noconvert(), "round_to_float32"_a, "out"_a.noconvert(),
+        "n_threads"_a);
+  m.def("local_reachability_density", &local_reachability_density<float>, "distances"_a,
+        "indices"_a, "distances_fit"_a.noconvert(), "round_to_float32"_a, "out"_a.noconvert(),
+        "n_threads"_a);
+  m.def("local_outlier_scores", &local_outlier_scores<float, float>, "indices"_a,
+        "lrd_fit"_a.noconvert(), "lrd"_a.noconvert(), "out"_a.noconvert(), "n_threads"_a);
+  m.def("local_outlier_scores", &local_outlier_scores<float, double>, "indices"_a,
+        "lrd_fit"_a.noconvert(), "lrd"_a.noconvert(), "out"_a.noconvert(), "n_threads"_a);
+  m.def("local_outlier_scores", &local_outlier_scores<double, double>, "indices"_a,
+        "lrd_fit"_a.noconvert(), "lrd"_a.noconvert(), "out"_a.noconvert(), "n_threads"_a);
   m.def("pairwise_dot", &pairwise_dot<double>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),
         "y_norms"_a.none(), "metric"_a, "squared"_a, "out"_a.noconvert(), "n_threads"_a);
   m.def("pairwise_dot", &pairwise_dot<float>, "X"_a, "Y"_a.none(), "x_norms"_a.none(),

@@ -35,6 +35,7 @@ def test_patch_and_unpatch():
             "KNeighborsClassifier": True,
             "KNeighborsRegressor": True,
             "NearestNeighbors": True,
+            "LocalOutlierFactor": True,
             "pairwise_distances": True,
             "roc_auc_score": True,
             "train_test_split": True,
@@ -52,6 +53,9 @@ def test_patch_and_unpatch():
         from sklearn.neighbors import KNeighborsClassifier
 
         assert KNeighborsClassifier is skaccel.neighbors.KNeighborsClassifier
+        from sklearn.neighbors import LocalOutlierFactor
+
+        assert LocalOutlierFactor is skaccel.neighbors.LocalOutlierFactor
     finally:
         skaccel.unpatch_sklearn()
     assert not skaccel.sklearn_is_patched()
@@ -66,9 +70,9 @@ def test_partial_patch_and_unknown_name():
     finally:
         skaccel.unpatch_sklearn()
     try:
-        skaccel.patch_sklearn("LocalOutlierFactor")
+        skaccel.patch_sklearn("SVC")
     except ValueError as exc:
-        assert "LocalOutlierFactor" in str(exc)
+        assert "SVC" in str(exc)
     else:
         raise AssertionError("patching an unknown estimator must fail")
 

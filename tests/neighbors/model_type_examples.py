@@ -3,7 +3,12 @@
 import numpy as np
 from model_examples import Example, rng
 
-from skaccel.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors
+from skaccel.neighbors import (
+    KNeighborsClassifier,
+    KNeighborsRegressor,
+    LocalOutlierFactor,
+    NearestNeighbors,
+)
 
 
 def points(n=240, p=5, seed=0, dtype=np.float64):
@@ -47,6 +52,26 @@ def _knr_f32_one_target():
     return KNeighborsRegressor(n_neighbors=9).fit(X, y), X[:40] - np.float32(0.1)
 
 
+# LocalOutlierFactor's methods score new rows only for novelty detection, so its examples
+# are novelty models (a novelty=False model holds the same fields: tests/neighbors/test_lof.py).
+def _lof_f64_auto_kd_tree():
+    X, r = points(n=300, p=4, seed=6)
+    X[:40:2] += r.standard_normal((20, 4)) * 8.0  # some outliers
+    return LocalOutlierFactor(n_neighbors=12, novelty=True).fit(X), X[:50] * 0.95 + 0.2
+
+
+def _lof_f32_brute_contamination():
+    X, _ = points(n=260, p=12, seed=7, dtype=np.float32)
+    model = LocalOutlierFactor(algorithm="brute", contamination=0.1, novelty=True).fit(X)
+    return model, X[::5] + np.float32(0.3)
+
+
+def _lof_f64_few_rows_duplicates():
+    X, _ = points(n=14, p=3, seed=8)
+    X[3] = X[4] = X[5]
+    return LocalOutlierFactor(n_neighbors=30, novelty=True, leaf_size=3).fit(X), X[::-2] + 0.5
+
+
 EXAMPLES = [
     Example("NearestNeighbors", "f64_auto", _nn_f64_auto),
     Example("NearestNeighbors", "f32_brute", _nn_f32_brute),
@@ -54,6 +79,9 @@ EXAMPLES = [
     Example("KNeighborsClassifier", "f32_int_labels_kd_tree", _knc_f32_int_labels_kd_tree),
     Example("KNeighborsRegressor", "two_targets_distance", _knr_two_targets_distance),
     Example("KNeighborsRegressor", "f32_one_target", _knr_f32_one_target),
+    Example("LocalOutlierFactor", "f64_auto_kd_tree", _lof_f64_auto_kd_tree),
+    Example("LocalOutlierFactor", "f32_brute_contamination", _lof_f32_brute_contamination),
+    Example("LocalOutlierFactor", "f64_few_rows_duplicates", _lof_f64_few_rows_duplicates),
 ]
 
 CHECKS = [
@@ -63,4 +91,7 @@ CHECKS = [
     KNeighborsClassifier(n_neighbors=3, weights="distance", algorithm="brute"),
     KNeighborsRegressor(),
     KNeighborsRegressor(n_neighbors=3, weights="distance"),
+    LocalOutlierFactor(),
+    LocalOutlierFactor(novelty=True),
+    LocalOutlierFactor(n_neighbors=5, contamination=0.2, algorithm="brute", novelty=True),
 ]

@@ -69,7 +69,9 @@ def test_same_outlier_factors_as_scikit_learn(dtype, algorithm, p, contamination
     fitted = SklearnLOF(**params).fit(X)
     exact = _exact(fitted)
     _assert_same_model(LocalOutlierFactor(**params).fit(X), fitted)
-    assert_array_equal(LocalOutlierFactor(**params).fit_predict(X), SklearnLOF(**params).fit_predict(X))
+    assert_array_equal(
+        LocalOutlierFactor(**params).fit_predict(X), SklearnLOF(**params).fit_predict(X)
+    )
     ours = LocalOutlierFactor(novelty=True, **params).fit(X)
     theirs = SklearnLOF(novelty=True, **params).fit(X)
     for query in (Q, X[:40]):
@@ -269,8 +271,15 @@ def test_cpp_program_refuses_methods_of_outlier_detection(tmp_path):
     skaccel.save(LocalOutlierFactor().fit(X), tmp_path / "m.skm")
     np.save(tmp_path / "Q.npy", Q)
     run = subprocess.run(
-        [CLI, tmp_path / "m.skm", tmp_path / "Q.npy", "--method", "score_samples", "-o",
-         tmp_path / "out.npy"],
+        [
+            CLI,
+            tmp_path / "m.skm",
+            tmp_path / "Q.npy",
+            "--method",
+            "score_samples",
+            "-o",
+            tmp_path / "out.npy",
+        ],
         capture_output=True,
         text=True,
     )

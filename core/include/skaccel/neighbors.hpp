@@ -3,6 +3,7 @@
 // one gemm (or a tile of absolute differences), turned into distances while it is in
 // cache and written to the output, so no other n×m intermediate is ever held.
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "skaccel/matrix.hpp"
@@ -142,5 +143,26 @@ template <class T>
 Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,
                                    RadiusArithmetic arithmetic, std::int64_t leaf_size,
                                    int n_threads);
+
+// --- local outlier factor ---------------------------------------------------------------
+
+// scikit-learn's LocalOutlierFactor._local_reachability_density of each query:
+//   out(i) = 1 / (mean_a max(D(distances(i, a)), k_distance(indices(i, a))) + 1e-10),
+// k_distance(j) = distances_fit(j, k − 1) (the k-th neighbour's distance of training row j),
+// computed in A = the wider of D and M, the mean by NumPy's pairwise sum. D is the type
+// scikit-learn keeps the distances in: float when it rounds them to float32 (float32 X),
+// else double. indices: n × k rows of distances_fit (n_fit × k). InvalidArgument for
+// shapes that do not agree and indices out of range.
+template <class D, class M>
+void local_reachability_density(ConstMatrixView<double> distances,
+                                ConstMatrixView<std::int64_t> indices,
+                                ConstMatrixView<M> distances_fit, std::common_type_t<D, M>* out,
+                                int n_threads);
+
+// out(i) = −mean_a lrd_fit(indices(i, a)) / lrd(i), in A (scikit-learn's
+// negative_outlier_factor_ of the training rows, where lrd = lrd_fit, and score_samples).
+template <class M, class A>
+void local_outlier_scores(ConstMatrixView<std::int64_t> indices, const M* lrd_fit,
+                          std::int64_t n_fit, const A* lrd, A* out, int n_threads);
 
 }  // namespace skaccel::neighbors

@@ -47,11 +47,10 @@ NeighborWeights weights_of(const State& s) {
 
 // distances and indices of X's n_neighbors nearest training rows, by the search the fitted
 // algorithm selects (kd_tree and ball_tree: the kd-tree, built for the call).
-void search(const State& s, const model::AnyMatrix& X, MatrixView<double> distances,
+void search(const State& s, const model::AnyMatrix& X, std::int64_t k, MatrixView<double> distances,
             MatrixView<std::int64_t> indices, int n_threads) {
   check_metric(s);
   const model::Tensor& fit = s.tensor("_fit_X");
-  const std::int64_t k = n_neighbors(s);
   const model::Value* method = s.field("_fit_method");
   const bool tree = method && method->kind == model::Value::Kind::string &&
                     (method->string == "kd_tree" || method->string == "ball_tree");
@@ -91,7 +90,7 @@ Neighbours neighbours(const State& s, const model::AnyMatrix& X, int n_threads) 
   const std::int64_t k = n_neighbors(s);
   Neighbours n{std::vector<double>(static_cast<std::size_t>(X.rows * k)),
                std::vector<std::int64_t>(static_cast<std::size_t>(X.rows * k)), X.rows, k};
-  search(s, X, MatrixView<double>::row_major(n.distances.data(), X.rows, k),
+  search(s, X, k, MatrixView<double>::row_major(n.distances.data(), X.rows, k),
          MatrixView<std::int64_t>::row_major(n.indices.data(), X.rows, k), n_threads);
   return n;
 }
@@ -106,7 +105,7 @@ model::Method kneighbors_method() {
   m.one_dimensional = [](const State&) { return false; };
   m.run = [](const State& s, const model::AnyMatrix& X, const std::vector<model::AnyMatrix>& out,
              int n_threads) {
-    search(s, X, out[0].view<double>(), out[1].view<std::int64_t>(), n_threads);
+    search(s, X, n_neighbors(s), out[0].view<double>(), out[1].view<std::int64_t>(), n_threads);
   };
   return m;
 }
@@ -227,6 +226,118 @@ model::Method regressor_predict_method() {
   return m;
 }
 
+// --- LocalOutlierFactor ------------------------------------------------------------------
+
+// n_neighbors_, the neighbours fit used (n_neighbors capped at the training rows − 1).
+std::int64_t lof_neighbors(const State& s) {
+  const model::Value* k = s.field("n_neighbors_");
+  if (!k || k->kind != model::Value::Kind::integer)
+    throw StateError("n_neighbors_ must be an integer");
+  const std::int64_t n_fit = s.tensor("_fit_X").shape[0];
+  if (k->integer < 1 || k->integer > n_fit)
+    throw StateError("n_neighbors_ = " + std::to_string(k->integer) + " must be in [1, " +
+                     std::to_string(n_fit) + "] (the training rows)");
+  if (s.tensor("_distances_fit_X_").shape.size() != 2 ||
+      s.tensor("_distances_fit_X_").shape[1] != k->integer)
+    throw StateError("_distances_fit_X_ must have n_neighbors_ columns");
+  return k->integer;
+}
+
+// scikit-learn's methods on new rows exist only for novelty detection.
+void check_novelty(const State& s, const char* method) {
+  const model::Value* novelty = s.param("novelty");
+  if (!novelty || novelty->kind != model::Value::Kind::boolean || !novelty->boolean)
+    throw StateError(std::string(method) +
+                     " is not available when novelty=False (scikit-learn's "
+                     "LocalOutlierFactor scores new rows only for novelty detection)");
+}
+
+// score_samples of X's rows (X in the model's dtype, so scikit-learn keeps the distances
+// in that dtype too): the opposite of their local outlier factor among the training rows.
+template <class T>
+void lof_score_samples(const State& s, const model::AnyMatrix& X, T* out, int n_threads) {
+  const std::int64_t k = lof_neighbors(s);
+  std::vector<double> distances(static_cast<std::size_t>(X.rows * k));
+  std::vector<std::int64_t> indices(static_cast<std::size_t>(X.rows * k));
+  const auto d = MatrixView<double>::row_major(distances.data(), X.rows, k);
+  const auto ind = MatrixView<std::int64_t>::row_major(indices.data(), X.rows, k);
+  search(s, X, k, d, ind, n_threads);
+  const model::Tensor& fit_distances = s.tensor("_distances_fit_X_");
+  const model::Tensor& lrd_fit = s.tensor("_lrd");
+  std::vector<T> lrd(static_cast<std::size_t>(X.rows));
+  local_reachability_density<T, T>(
+      d, ind,
+      ConstMatrixView<T>::row_major(fit_distances.as<T>(), fit_distances.shape[0],
+                                    fit_distances.shape[1]),
+      lrd.data(), n_threads);
+  local_outlier_scores<T, T>(ind, lrd_fit.as<T>(), lrd_fit.size(), lrd.data(), out, n_threads);
+}
+
+// offset_: a Python float (-1.5 for contamination='auto') or a 0-d array of the model's dtype
+// (np.percentile of negative_outlier_factor_), as T.
+template <class T>
+T lof_offset(const State& s) {
+  const model::Value* offset = s.field("offset_");
+  if (offset && offset->kind == model::Value::Kind::floating)
+    return static_cast<T>(offset->floating);
+  if (offset && offset->kind == model::Value::Kind::tensor && offset->tensor.size() == 1)
+    return offset->tensor.as<T>()[0];
+  throw StateError("offset_ must be a float");
+}
+
+template <class T>
+void lof_decision_function(const State& s, const model::AnyMatrix& X, T* out, int n_threads) {
+  lof_score_samples<T>(s, X, out, n_threads);
+  const T offset = lof_offset<T>(s);
+  for (std::int64_t i = 0; i < X.rows; ++i) out[i] -= offset;
+}
+
+model::Method lof_method(const char* name, const char* doc) {
+  model::Method m;
+  m.name = name;
+  m.doc = doc;
+  const bool predict = m.name == "predict";
+  m.outputs = {predict ? model::Output("is_inlier", model::OutputType::int64)
+                       : model::Output("scores", model::OutputType::floating)};
+  m.params = {"novelty", "leaf_size"};
+  m.columns = [](const State&) -> std::int64_t { return 1; };
+  m.one_dimensional = [](const State&) { return true; };
+  const std::string method = name;
+  m.run = [method](const State& s, const model::AnyMatrix& X,
+                   const std::vector<model::AnyMatrix>& out, int n_threads) {
+    check_novelty(s, method.c_str());
+    if (method == "predict") {
+      // +1 for inliers, −1 where the decision function is negative (an int64 array).
+      std::vector<double> decision(static_cast<std::size_t>(X.rows));
+      std::vector<float> decision32(X.dtype == model::ScalarType::float32 ? X.rows : 0);
+      MatrixView<std::int64_t> labels = out[0].view<std::int64_t>();
+      if (X.dtype == model::ScalarType::float32) {
+        lof_decision_function<float>(s, X, decision32.data(), n_threads);
+        for (std::int64_t i = 0; i < X.rows; ++i) labels(i, 0) = decision32[i] < 0 ? -1 : 1;
+      } else {
+        lof_decision_function<double>(s, X, decision.data(), n_threads);
+        for (std::int64_t i = 0; i < X.rows; ++i) labels(i, 0) = decision[i] < 0 ? -1 : 1;
+      }
+      return;
+    }
+    const bool decision = method == "decision_function";
+    if (X.dtype == model::ScalarType::float32) {
+      MatrixView<float> scores = out[0].view<float>();
+      std::vector<float> values(static_cast<std::size_t>(X.rows));
+      decision ? lof_decision_function<float>(s, X, values.data(), n_threads)
+               : lof_score_samples<float>(s, X, values.data(), n_threads);
+      for (std::int64_t i = 0; i < X.rows; ++i) scores(i, 0) = values[i];
+    } else {
+      MatrixView<double> scores = out[0].view<double>();
+      std::vector<double> values(static_cast<std::size_t>(X.rows));
+      decision ? lof_decision_function<double>(s, X, values.data(), n_threads)
+               : lof_score_samples<double>(s, X, values.data(), n_threads);
+      for (std::int64_t i = 0; i < X.rows; ++i) scores(i, 0) = values[i];
+    }
+  };
+  return m;
+}
+
 // What every neighbours model holds: the training rows (once) and how fit resolved the
 // metric and the algorithm.
 std::vector<model::Field> neighbors_fields(std::vector<model::Field> extra) {
@@ -269,6 +380,27 @@ SKACCEL_REGISTER_MODEL_TYPE(KNeighborsRegressor) {
           neighbors_fields({field("_y", DType::numeric, {"n_samples_fit", "n_outputs?"},
                                   "Targets of the training rows")}),
           {regressor_predict_method(), kneighbors_method()}};
+}
+
+// The training rows, their neighbours' distances (_distances_fit_X_, in the rows' dtype),
+// reachability densities and negative_outlier_factor_; new rows are scored (novelty=True)
+// by a search of the n_neighbors_ nearest training rows.
+SKACCEL_REGISTER_MODEL_TYPE(LocalOutlierFactor) {
+  return {"LocalOutlierFactor",
+          "neighbors",
+          "Unsupervised outlier detection by the local outlier factor",
+          neighbors_fields(
+              {field("n_neighbors_", I, {}, "Number of neighbours of the densities"),
+               field("_distances_fit_X_", F, {"n_samples_fit", "n_lof_neighbors"},
+                     "Distances of every training row to its n_neighbors_ nearest others"),
+               field("_lrd", F, {"n_samples_fit"}, "Local reachability density of every row"),
+               field("negative_outlier_factor_", F, {"n_samples_fit"},
+                     "Opposite of the local outlier factor of every training row"),
+               field("offset_", F, {}, "Threshold of the decision function's scores")}),
+          {lof_method("predict", "+1 for inliers, -1 for outliers (novelty=True)"),
+           lof_method("decision_function", "score_samples - offset_ (novelty=True)"),
+           lof_method("score_samples",
+                      "Opposite of the local outlier factor of new rows (novelty=True)")}};
 }
 
 }  // namespace skaccel::neighbors

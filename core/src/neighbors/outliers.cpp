@@ -63,15 +63,16 @@ void local_outlier_scores(ConstMatrixView<std::int64_t> indices, const M* lrd_fi
   for_rows(indices.rows, n_threads, [&](std::int64_t begin, std::int64_t end) {
     std::vector<A> ratio(static_cast<std::size_t>(k));
     for (std::int64_t i = begin; i < end; ++i) {
-      for (std::int64_t a = 0; a < k; ++a) ratio[a] = static_cast<A>(lrd_fit[indices(i, a)]) / lrd[i];
+      for (std::int64_t a = 0; a < k; ++a)
+        ratio[a] = static_cast<A>(lrd_fit[indices(i, a)]) / lrd[i];
       out[i] = -(numpy_sum(ratio.data(), k) / static_cast<A>(k));
     }
   });
 }
 
-#define SKACCEL_INSTANTIATE_LRD(D, M)                                                        \
-  template void local_reachability_density<D, M>(                                            \
-      ConstMatrixView<double>, ConstMatrixView<std::int64_t>, ConstMatrixView<M>,             \
+#define SKACCEL_INSTANTIATE_LRD(D, M)                                             \
+  template void local_reachability_density<D, M>(                                 \
+      ConstMatrixView<double>, ConstMatrixView<std::int64_t>, ConstMatrixView<M>, \
       std::common_type_t<D, M>*, int);
 SKACCEL_INSTANTIATE_LRD(float, float)
 SKACCEL_INSTANTIATE_LRD(float, double)

@@ -78,9 +78,10 @@ class LocalOutlierFactor(KNeighborsCoreMixin, _SklearnLocalOutlierFactor):
         n_samples = self.n_samples_fit_
         if self.n_neighbors > n_samples:
             warnings.warn(
-                "n_neighbors (%s) is greater than the "
-                "total number of samples (%s). n_neighbors "
-                "will be set to (n_samples - 1) for estimation." % (self.n_neighbors, n_samples)
+                f"n_neighbors ({self.n_neighbors}) is greater than the "
+                f"total number of samples ({n_samples}). n_neighbors "
+                "will be set to (n_samples - 1) for estimation.",
+                stacklevel=2,
             )
         self.n_neighbors_ = max(1, min(self.n_neighbors, n_samples - 1))
         distances, indices = _host_neighbours(self, None, self.n_neighbors_)
@@ -103,7 +104,8 @@ class LocalOutlierFactor(KNeighborsCoreMixin, _SklearnLocalOutlierFactor):
         if np.min(scores) < -1e7 and not self.novelty:
             warnings.warn(
                 "Duplicate values are leading to incorrect results. "
-                "Increase the number of neighbors for more accurate results."
+                "Increase the number of neighbors for more accurate results.",
+                stacklevel=2,
             )
         for name in _FITTED_ARRAYS:
             setattr(self, name, namespace.wrap(getattr(self, name)))
