@@ -93,7 +93,7 @@ peer-tests: install
 	$(PY) peer/run_sklearnex_tests.py
 
 bench: install
-	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex skops
+	$(PIP) install $(PIP_FLAGS) scikit-learn-intelex skops faiss-cpu
 	$(PY) benchmarks/bench_linear.py
 	$(PY) benchmarks/bench_moments.py --repeats 5 --output docs/benchmarks.md
 	BENCH_TMP=/dev/shm $(PY) benchmarks/bench_persistence.py --repeat 5 --output docs/benchmarks.md
@@ -101,6 +101,9 @@ bench: install
 	$(PY) benchmarks/bench_coordinate_descent.py
 	$(PY) benchmarks/bench_kmeans.py
 	$(PY) benchmarks/bench_metrics.py
+	$(PY) benchmarks/bench_neighbors.py
+	$(PY) benchmarks/bench_dbscan.py
+	$(PY) benchmarks/bench_lof.py
 
 # ruff and clang-format are pinned in requirements-dev.txt.
 LINT_CPP = $$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'examples/*.cpp')

@@ -83,15 +83,23 @@ def main():
             labels = {lib: cls().fit_predict(X) for lib, cls in classes.items()}
             jobs = {lib: lambda c=cls, X=X: c().fit(X) for lib, cls in classes.items()}
             rows.append(
-                row(label, "fit", median_times(jobs, repeats, settled=True),
-                    _agreement(factors, labels))
+                row(
+                    label,
+                    "fit",
+                    median_times(jobs, repeats, settled=True),
+                    _agreement(factors, labels),
+                )
             )
             novelty = {lib: cls(novelty=True).fit(X) for lib, cls in classes.items()}
             scores = {lib: model.score_samples(Q) for lib, model in novelty.items()}
             jobs = {lib: lambda f=model, Q=Q: f.score_samples(Q) for lib, model in novelty.items()}
             rows.append(
-                row(label, "score_samples (novelty=True)",
-                    median_times(jobs, repeats, settled=True), _agreement(scores))
+                row(
+                    label,
+                    "score_samples (novelty=True)",
+                    median_times(jobs, repeats, settled=True),
+                    _agreement(scores),
+                )
             )
     if output is not None:
         write_section(
