@@ -250,7 +250,7 @@ TEST(KDTree, GivesTheBruteForceNeighboursWithExactDistances) {
            {1000, 3, 30, 5}, {257, 8, 1, 9}, {40, 2, 30, 40}, {1, 4, 30, 1}, {600, 5, 7, 1}}) {
     const auto Y = normal(m * p, 12, 3.0), X = normal(70 * p, 13, 3.0);
     const auto y = ConstMatrixView<double>::row_major(Y.data(), m, p);
-    const KDTree tree = build_kdtree<double>(y, leaf);
+    const KDTree<double> tree = build_kdtree<double>(y, leaf);
     std::vector<std::int64_t> sorted = tree.index;
     std::sort(sorted.begin(), sorted.end());
     for (std::int64_t j = 0; j < m; ++j) ASSERT_EQ(sorted[j], j);  // a permutation
@@ -272,6 +272,37 @@ TEST(KDTree, GivesTheBruteForceNeighboursWithExactDistances) {
   }
 }
 
+TEST(KDTree, Float32RowsAndColumnMajorQueriesGiveTheSumsOfTheirDoubles) {
+  // kneighbors takes the tree from 1,000 queries on (8 features here): float32 rows are
+  // summed as their float64 values, whatever the layout of X.
+  for (const auto& [m, p, leaf] :
+       std::vector<std::array<std::int64_t, 3>>{{3000, 8, 30}, {2500, 3, 1}, {1200, 8, 500}}) {
+    const std::int64_t n = 1100, k = 6;
+    const auto Yd = normal(m * p, 21), Xd = normal(n * p, 22);
+    std::vector<float> Yf(Yd.begin(), Yd.end()), Xcol(static_cast<std::size_t>(n * p));
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t f = 0; f < p; ++f) Xcol[f * n + i] = static_cast<float>(Xd[i * p + f]);
+    const std::vector<double> Y(Yf.begin(), Yf.end());
+    std::vector<double> X(static_cast<std::size_t>(n * p));
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t f = 0; f < p; ++f) X[i * p + f] = Xcol[f * n + i];
+    std::vector<double> d(n * k);
+    std::vector<std::int64_t> idx(n * k);
+    kneighbors<float>(ConstMatrixView<float>{Xcol.data(), n, p, 1, n},
+                      ConstMatrixView<float>::row_major(Yf.data(), m, p), k, false,
+                      SearchAlgorithm::kd_tree, leaf, MatrixView<double>::row_major(d.data(), n, k),
+                      MatrixView<std::int64_t>::row_major(idx.data(), n, k), 2);
+    std::vector<double> expected_d;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto expected = reference(X, Y, p, i, k, &expected_d);
+      for (std::int64_t a = 0; a < k; ++a) {
+        ASSERT_EQ(idx[i * k + a], expected[a]) << m << " " << p << " " << i;
+        ASSERT_EQ(d[i * k + a], expected_d[a]);
+      }
+    }
+  }
+}
+
 TEST(KDTree, DuplicatesTakeTheLowerRowFirst) {
   // Every row four times: the tree splits among equal values; the result is still the
   // brute-force order (distance, then row).
@@ -280,7 +311,7 @@ TEST(KDTree, DuplicatesTakeTheLowerRowFirst) {
   std::vector<double> Y;
   for (int c = 0; c < 4; ++c) Y.insert(Y.end(), B.begin(), B.end());
   const auto y = ConstMatrixView<double>::row_major(Y.data(), 4 * base, p);
-  const KDTree tree = build_kdtree<double>(y, 3);
+  const KDTree<double> tree = build_kdtree<double>(y, 3);
   const auto X = normal(30 * p, 15);
   std::vector<double> d(30 * k);
   std::vector<std::int64_t> idx(30 * k);

@@ -56,30 +56,36 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
 // (node i's children 2i + 1, 2i + 2) of floor(log2(max(1, (n − 1) / leaf_size))) + 1
 // levels, each node a range [start, end) of `index` (a permutation of Y's rows) split at its
 // middle position on the dimension of largest spread, with its rows' bounding box
-// (lower/upper, n_nodes × n_features, in double).
+// (lower/upper, n_nodes × n_features, in double). `points` holds Y's rows in the tree's
+// order, each leaf's rows a feature-major block (for the leaf [start, end), feature f of
+// row index[start + r] at points[start · n_features + f · (end − start) + r]): a leaf is
+// one contiguous read, its distances computed a vector of rows at a time.
+template <class T>
 struct KDTree {
   std::int64_t n_nodes = 0, n_features = 0;
   std::vector<std::int64_t> index, start, end;
   std::vector<double> lower, upper;
+  std::vector<T> points;
 };
 
 template <class T>
-KDTree build_kdtree(ConstMatrixView<T> Y, std::int64_t leaf_size);
+KDTree<T> build_kdtree(ConstMatrixView<T> Y, std::int64_t leaf_size);
 
 // kneighbors_euclidean's result by the tree: the same neighbours and order (the lower row
 // first among equal distances), with distances ranked and given as scikit-learn's trees
 // compute them (squared differences summed in double, feature by feature). Queries are
 // shared among the threads.
 template <class T>
-void kdtree_kneighbors(const KDTree& tree, ConstMatrixView<T> X, ConstMatrixView<T> Y,
+void kdtree_kneighbors(const KDTree<T>& tree, ConstMatrixView<T> X, ConstMatrixView<T> Y,
                        std::int64_t k, bool squared, MatrixView<double> distances,
                        MatrixView<std::int64_t> indices, int n_threads);
 
 // The search the fitted algorithm selects: `brute` (kneighbors_euclidean, with
 // scikit-learn's brute-force distances), or `kd_tree`: the results of scikit-learn's trees
 // (KDTree and BallTree), their distances summed as they sum them, by a kd-tree of
-// leaf_size built on Y for this call when it pays (at most 6 features and at least 1,000
-// queries; the measured crossovers are in kdtree.cpp), else by brute force.
+// leaf_size built on Y for this call when it pays (at least 1,000 queries and at most 8
+// features, or 10 for 100,000 rows of Y or more; the measured crossovers are in
+// kdtree.cpp), else by brute force.
 enum class SearchAlgorithm { brute, kd_tree };
 
 template <class T>
@@ -130,14 +136,11 @@ enum class RadiusArithmetic { tree, brute };
 
 // The rows of Y within `radius` of each row of X (query i's neighbours in increasing order
 // of their rows for `brute`; in the kd-tree's order for `tree`). `tree` searches a kd-tree
-// of leaf_size built on Y in few dimensions (at most kRadiusTreeMaxFeatures), else screens
-// by the brute force's products and decides every pair within their error bound of the
-// radius by the trees' sum, so both give the trees' neighbourhoods. Queries are shared among
-// the threads; the result does not depend on their number. The crossover, measured on
-// Gaussian rows with about 30 neighbours each, 2 threads (tree / tiles, seconds):
-// 20,000 rows: p = 3 0.048 / 0.32, 6 0.30 / 0.37, 8 0.74 / 0.38; 100,000 rows: p = 3
-// 0.26 / 6.1, 6 1.9 / 6.7, 8 10.1 / 7.2.
-constexpr std::int64_t kRadiusTreeMaxFeatures = 6;
+// of leaf_size built on Y where it pays (a sample of the queries tells: see tree_pays in
+// radius.cpp), else screens by the brute force's products and decides every pair within
+// their error bound of the radius by the trees' sum, so both give the trees'
+// neighbourhoods. Queries are shared among the threads; the result does not depend on
+// their number.
 
 template <class T>
 Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,

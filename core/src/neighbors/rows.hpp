@@ -88,6 +88,14 @@ double squared_distance(ConstMatrixView<T> X, std::int64_t i, ConstMatrixView<T>
   return s;
 }
 
+// squared_distance's sums (Σ_f (q_f − y_f)² in double, feature by feature) from `query`
+// (n_features doubles) to the `count` rows of a feature-major block (a KDTree's leaf:
+// block[f · count + r]), into out[0, count). Defined in kdtree.cpp, vectorised over the rows.
+void leaf_squared_distances(const double* block, std::int64_t count, std::int64_t n_features,
+                            const double* query, double* out);
+void leaf_squared_distances(const float* block, std::int64_t count, std::int64_t n_features,
+                            const double* query, double* out);
+
 // NumPy's pairwise summation (add.reduce over a contiguous axis) in A: plain below 8
 // values, eight running sums up to 128, halves (at a multiple of 8) above.
 template <class A>
