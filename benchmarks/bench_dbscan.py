@@ -7,8 +7,9 @@ about the median distance to the tenth nearest row:
 - 100,000×3, 10 blobs, eps=0.22, min_samples=10: algorithm="auto" (scikit-learn's
   kd-tree; skaccel's kd-tree);
 - 20,000×10, 10 blobs, eps=2.2, min_samples=10: algorithm="auto" (a tree for
-  scikit-learn, 10 features being at most 15; skaccel's tiles of products with the trees'
-  decisions, above its tree's 6 features);
+  scikit-learn, 10 features being at most 15; for skaccel its kd-tree or its tiles of
+  products with the trees' decisions, as a sample of the rows shows cheaper: the tree on
+  these blobs);
 - 20,000×20, eps=4.0: algorithm="auto" is brute force for every library.
 
 The table gives medians, the ratio to scikit-learn-intelex and the speedup over

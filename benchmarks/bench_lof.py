@@ -5,7 +5,7 @@ All three libraries run in one process on the same data, interleaved round-robin
 every repeat, float64 and float32: 50,000×10 standard normal rows with 1 % of them
 scattered 5× wider (numpy's default_rng, seed 0), `LocalOutlierFactor()` (n_neighbors=20,
 algorithm='auto': scikit-learn's kd-tree, 10 features being at most 15; skaccel's search
-of the same neighbours, by brute force above its tree's 6 features):
+of the same neighbours, by brute force above its tree's 8 features, 10 from 100,000 rows):
 
 - fit (outlier detection: the neighbours of every training row, densities, factors);
 - score_samples of 10,000 new rows (novelty=True).
