@@ -24,14 +24,6 @@ namespace {
 template <class T>
 using Centers = nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
 
-// A NumPy array that takes over `values` (no copy).
-template <class V>
-nb::ndarray<nb::numpy, V> adopt(std::vector<V>&& values, std::initializer_list<size_t> shape) {
-  auto* owned = new std::vector<V>(std::move(values));
-  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<std::vector<V>*>(p); });
-  return nb::ndarray<nb::numpy, V>(owned->data(), shape.size(), shape.begin(), owner);
-}
-
 template <class T>
 void check_inputs(const In2D<T>& X, const std::optional<In1D<T>>& sw, const Centers<T>& centers) {
   if (sw && sw->shape(0) != X.shape(0)) throw InvalidArgument("sample_weight has the wrong length");
@@ -168,18 +160,12 @@ double kmeans_labelled_inertia(In2D<T> X, std::optional<In1D<T>> offset, std::op
 
 using Weights = nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
-neighbors::RadiusArithmetic radius_arithmetic(const std::string& name) {
-  if (name == "tree") return neighbors::RadiusArithmetic::tree;
-  if (name == "brute") return neighbors::RadiusArithmetic::brute;
-  throw InvalidArgument("arithmetic must be 'tree' or 'brute'");
-}
-
 // (labels_ int64, is_core uint8) of DBSCAN on the rows of X: Euclidean ε-neighbourhoods
 // by scikit-learn's tree or brute-force arithmetic, then the clusters of core rows.
 template <class T>
 nb::tuple dbscan(In2D<T> X, double eps, double min_samples, std::optional<Weights> sw,
                  const std::string& arithmetic, std::int64_t leaf_size, int n_threads) {
-  const neighbors::RadiusArithmetic kind = radius_arithmetic(arithmetic);
+  const neighbors::RadiusArithmetic kind = neighbors::radius_arithmetic(arithmetic);
   const auto n = static_cast<std::int64_t>(X.shape(0));
   if (sw && static_cast<std::int64_t>(sw->shape(0)) != n)
     throw InvalidArgument("sample_weight has the wrong length");

@@ -6,6 +6,7 @@
 #include <nanobind/ndarray.h>
 
 #include <functional>
+#include <initializer_list>
 #include <vector>
 
 #include "skaccel/matrix.hpp"
@@ -13,6 +14,14 @@
 
 namespace skaccel::bindings {
 namespace nb = nanobind;
+
+// A NumPy array that takes over `values` (no copy).
+template <class V>
+nb::ndarray<nb::numpy, V> adopt(std::vector<V>&& values, std::initializer_list<size_t> shape) {
+  auto* owned = new std::vector<V>(std::move(values));
+  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<std::vector<V>*>(p); });
+  return nb::ndarray<nb::numpy, V>(owned->data(), shape.size(), shape.begin(), owner);
+}
 
 template <class T>
 using In2D = nb::ndarray<const T, nb::ndim<2>, nb::device::cpu>;

@@ -82,6 +82,27 @@ void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, const std::s
                            mutable_view(indices), n_threads);
 }
 
+// (indptr, indices, distances or None) of the rows of Y within `radius` of every row of X,
+// CSR, by scikit-learn's tree ("tree") or brute-force ("brute") arithmetic; the distances
+// are squared, as that search computes them.
+template <class T>
+nb::tuple radius_neighbors(In2D<T> X, In2D<T> Y, double radius, const std::string& arithmetic,
+                           std::int64_t leaf_size, bool with_distances, int n_threads) {
+  const neighbors::RadiusArithmetic kind = neighbors::radius_arithmetic(arithmetic);
+  const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
+  neighbors::Neighborhoods hoods;
+  {
+    nb::gil_scoped_release release;
+    hoods = neighbors::radius_neighborhoods<T>(x, y, radius, kind, leaf_size, n_threads,
+                                               with_distances);
+  }
+  const size_t rows = hoods.indptr.size(), found = hoods.indices.size();
+  nb::object distances = nb::none();
+  if (with_distances) distances = nb::cast(adopt(std::move(hoods.distances), {found}));
+  return nb::make_tuple(adopt(std::move(hoods.indptr), {rows}),
+                        adopt(std::move(hoods.indices), {found}), distances);
+}
+
 // LocalOutlierFactor's densities of the queries (out: n, of the dtype scikit-learn's
 // arithmetic gives: float32 when the distances are rounded to float32 and the model is
 // float32, else float64).
@@ -146,6 +167,10 @@ SKACCEL_BINDINGS(neighbors) {
         "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
   m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
         "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+  m.def("radius_neighbors", &radius_neighbors<double>, "X"_a, "Y"_a, "radius"_a, "arithmetic"_a,
+        "leaf_size"_a, "with_distances"_a, "n_threads"_a);
+  m.def("radius_neighbors", &radius_neighbors<float>, "X"_a, "Y"_a, "radius"_a, "arithmetic"_a,
+        "leaf_size"_a, "with_distances"_a, "n_threads"_a);
   m.def("local_reachability_density", &local_reachability_density<double>, "distances"_a,
         "indices"_a, "distances_fit"_a.noconvert(), "round_to_float32"_a, "out"_a.noconvert(),
         "n_threads"_a);

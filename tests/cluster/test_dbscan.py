@@ -99,6 +99,23 @@ def test_rows_at_eps(algorithm, scale):
         _pair(X, eps=scale * np.sqrt(2.0), min_samples=min_samples, algorithm=algorithm)
 
 
+@pytest.mark.parametrize("algorithm", ["kd_tree", "brute"])
+@pytest.mark.parametrize("scale", [1.1, 0.3, 7.0])
+def test_float32_rows_at_eps(algorithm, scale):
+    """float32 grids with neighbours at exactly eps: scikit-learn's float32 brute force
+    squares eps in float32 (for 1.1 below the exact square: those rows fall out), its
+    trees in double (they stay)."""
+    d = np.float32(scale)
+    g = np.arange(8, dtype=np.float32) * d
+    X = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    for min_samples in (2, 4, 5):
+        _pair(X, eps=float(d), min_samples=min_samples, algorithm=algorithm)
+    if scale == 1.1:
+        # Row 0, (0, 0), has (d, 0) and (0, d) at exactly d² by either arithmetic.
+        labels = DBSCAN(eps=float(d), min_samples=2, algorithm=algorithm).fit(X).labels_
+        assert (labels[0] == -1) == (algorithm == "brute")
+
+
 def test_duplicates_and_extremes():
     X, _ = blobs(n=300, p=3, k=3, seed=13)
     X = np.vstack([X, X[:50], np.full((5, 3), 1e8)])

@@ -244,11 +244,15 @@ def test_the_tree_is_built_on_first_use_and_never_pickled():
     X, Q, _ = data(n=3000, p=3)
     model = NearestNeighbors(n_neighbors=3, algorithm="kd_tree").fit(X)
     assert "_skaccel_tree" not in vars(model)
-    ind = model.radius_neighbors(Q, radius=1.0, return_distance=False)
+    model.radius_neighbors(Q, radius=1.0)  # the core's search: no tree of scikit-learn's
+    assert "_skaccel_tree" not in vars(model)
+    # An array of radii runs scikit-learn's code, which needs its tree.
+    radii = np.full(len(Q), 1.0)
+    ind = model.radius_neighbors(Q, radius=radii, return_distance=False)
     ref = (
         sk.NearestNeighbors(algorithm="kd_tree")
         .fit(X)
-        .radius_neighbors(Q, 1.0, return_distance=False)
+        .radius_neighbors(Q, radii, return_distance=False)
     )
     for a, b in zip(ind, ref, strict=True):
         assert_array_equal(np.sort(a), np.sort(b))
@@ -416,11 +420,12 @@ def test_tree_methods_give_the_trees_distances(algorithm, dtype):
     assert_allclose(d, d_ref, rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("p", [3, 8])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("algorithm", ["kd_tree", "ball_tree"])
-def test_the_core_kd_tree_gives_the_trees_results(algorithm, dtype):
+def test_the_core_kd_tree_gives_the_trees_results(algorithm, dtype, p):
     # Few features and many queries: the core builds its kd-tree for the search.
-    X, Q, r = data(n=5000, p=3, q=1500, dtype=dtype, seed=8)
+    X, Q, r = data(n=5000, p=p, q=1500, dtype=dtype, seed=8)
     y = r.integers(0, 4, X.shape[0])
     params = {"n_neighbors": 6, "algorithm": algorithm, "leaf_size": 10}
     ours = KNeighborsClassifier(**params, weights="distance").fit(X, y)
@@ -448,3 +453,199 @@ def test_kneighbors_graph_of_an_array_api_model_is_scipys():
         assert type(model.kneighbors(xp.asarray(Q))[1]).__module__.startswith("array_api_strict")
     assert sp.issparse(graph)
     assert_array_equal(graph.toarray(), expected.toarray())
+
+
+# --- radius_neighbors -----------------------------------------------------------------------
+
+
+def _same_rows(ours, theirs, ordered):
+    """The object arrays of (distances, indices) hold the same rows: in the same order
+    when `ordered`, else the same (distance, index) pairs."""
+    (d, i), (d_ref, i_ref) = ours, theirs
+    assert d.dtype == object and i.dtype == object and d.shape == i.shape == d_ref.shape
+    for row, (a, b, da, db) in enumerate(zip(i, i_ref, d, d_ref, strict=True)):
+        assert a.dtype == np.intp and da.dtype == np.float64
+        if not ordered:
+            oa, ob = np.lexsort((a, da)), np.lexsort((b, db))
+            a, b, da, db = a[oa], b[ob], da[oa], db[ob]
+        assert_array_equal(a, b, err_msg=f"row {row}")
+        assert_array_equal(da, db, err_msg=f"row {row}")
+
+
+def _radius_data(p, dtype, n=900, q=150, seed=3):
+    X, Q, _ = data(n=n, p=p, q=q, seed=seed, dtype=dtype)
+    X[:40] = X[40:80]  # duplicates: equal distances, and copies of a training row
+    Q[:10] = X[:10]
+    # About 15 neighbours per query.
+    d = sk.NearestNeighbors(n_neighbors=15).fit(X).kneighbors(Q)[0]
+    return X, Q, float(np.median(d[:, -1]))
+
+
+@pytest.mark.parametrize("sort_results", [False, True])
+@pytest.mark.parametrize("query", ["X", "None"])
+@pytest.mark.parametrize("p", [3, 9])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_radius_neighbors_equal_scikit_learns(algorithm, dtype, p, query, sort_results, caplog):
+    X, Q, radius = _radius_data(p, dtype)
+    Q = Q if query == "X" else None
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        ours = NearestNeighbors(radius=radius, algorithm=algorithm).fit(X)
+        result = ours.radius_neighbors(Q, sort_results=sort_results)
+    assert "radius_neighbors: running on the skaccel C++ core" in caplog.text
+    theirs = sk.NearestNeighbors(radius=radius, algorithm=algorithm).fit(X)
+    expected = theirs.radius_neighbors(Q, sort_results=sort_results)
+    assert sum(len(a) for a in expected[1]) > 5 * len(expected[1])  # a real test
+    # The brute force keeps scikit-learn's order (by row); sorted rows equal its sort
+    # where no two distances are equal; the trees' order is their layout's.
+    _same_rows(result, expected, ordered=algorithm == "brute" and not sort_results)
+    if sort_results:
+        for d, i in zip(*result, strict=True):
+            assert np.all(np.diff(d) >= 0)
+            assert np.all((np.diff(d) > 0) | (np.diff(i) > 0))  # equal distances by row
+    if not sort_results:
+        indices = ours.radius_neighbors(Q, return_distance=False)
+        assert all(np.array_equal(a, b) for a, b in zip(indices, result[1], strict=True))
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "reversed-rows", "every-other-column", "read-only"])
+@pytest.mark.parametrize("algorithm", ["brute", "kd_tree"])
+def test_radius_neighbors_every_layout(layout, algorithm):
+    X, Q, radius = _radius_data(4, np.float64)
+    expected = sk.NearestNeighbors(radius=radius, algorithm=algorithm).fit(X).radius_neighbors(Q)
+    result = (
+        NearestNeighbors(radius=radius, algorithm=algorithm)
+        .fit(layouts(X)[layout])
+        .radius_neighbors(layouts(Q)[layout])
+    )
+    _same_rows(result, expected, ordered=algorithm == "brute")
+    # Reversed and zero-stride queries.
+    model = NearestNeighbors(radius=radius, algorithm=algorithm).fit(X)
+    _same_rows(model.radius_neighbors(Q[::-1]), model.radius_neighbors(Q.copy()[::-1]), True)
+    _same_rows(
+        model.radius_neighbors(np.broadcast_to(Q[0], (5, 4))),
+        model.radius_neighbors(np.repeat(Q[:1], 5, axis=0)),
+        True,
+    )
+
+
+def test_float32_brute_force_squares_the_radius_in_float32():
+    # scikit-learn's float32 reduction keeps a row when its squared distance is at most
+    # float32(radius)² rounded to float32: below the exact square here, so the row at
+    # exactly the radius is out; its trees (float64) keep it.
+    d = np.float32(1.1)
+    assert np.float32(d * d) < np.float64(d) ** 2
+    X = np.array([[0.0], [d], [3.0]], dtype=np.float32)
+    for algorithm in ("brute", "kd_tree"):
+        ours = NearestNeighbors(radius=float(d), algorithm=algorithm).fit(X)
+        theirs = sk.NearestNeighbors(radius=float(d), algorithm=algorithm).fit(X)
+        _same_rows(ours.radius_neighbors(X[:1]), theirs.radius_neighbors(X[:1]), True)
+    assert len(ours.radius_neighbors(X[:1])[1][0]) == 2  # the tree keeps it
+    brute = NearestNeighbors(radius=float(d), algorithm="brute").fit(X)
+    assert_array_equal(brute.radius_neighbors(X[:1])[1][0], [0])
+
+
+def test_radius_neighbors_of_a_wide_tree_model_by_tiles_and_whole_nodes():
+    # 40 features and a large radius: the tiles with the trees' decisions (a sample shows
+    # the tree would compute most sums); then a radius holding every row (the tree takes
+    # whole nodes, their distances still the trees' sums).
+    X, Q, _ = data(n=1200, p=40, q=80, seed=5)
+    radius = float(np.median(np.linalg.norm(Q[:, None] - X[None, :200], axis=2)))
+    for r in (radius, 1e6):
+        ours = NearestNeighbors(radius=r, algorithm="kd_tree").fit(X)
+        theirs = sk.NearestNeighbors(radius=r, algorithm="kd_tree").fit(X)
+        _same_rows(ours.radius_neighbors(Q), theirs.radius_neighbors(Q), ordered=False)
+    X3, Q3, _ = data(n=3000, p=2, q=50, seed=6)
+    ours = NearestNeighbors(radius=1e6, algorithm="kd_tree").fit(X3)
+    theirs = sk.NearestNeighbors(radius=1e6, algorithm="kd_tree").fit(X3)
+    _same_rows(ours.radius_neighbors(Q3), theirs.radius_neighbors(Q3), ordered=False)
+
+
+def test_radius_neighbors_graph_is_scikit_learns():
+    X, Q, radius = _radius_data(3, np.float64)
+    for algorithm in ("brute", "kd_tree"):
+        ours = NearestNeighbors(radius=radius, algorithm=algorithm).fit(X)
+        theirs = sk.NearestNeighbors(radius=radius, algorithm=algorithm).fit(X)
+        for mode in ("connectivity", "distance"):
+            for query in (Q, None):
+                graph = ours.radius_neighbors_graph(query, mode=mode, sort_results=True)
+                expected = theirs.radius_neighbors_graph(query, mode=mode, sort_results=True)
+                assert sp.issparse(graph)
+                assert_array_equal(graph.toarray(), expected.toarray())
+
+
+def test_empty_neighbourhoods():
+    X, Q, _ = data(n=50)
+    ours = NearestNeighbors(radius=0.0).fit(X)
+    d, i = ours.radius_neighbors()
+    assert d.shape == i.shape == (50,)
+    assert all(len(a) == 0 and a.dtype == np.intp for a in i)
+    assert all(len(a) == 0 and a.dtype == np.float64 for a in d)
+    _same_rows(
+        ours.radius_neighbors(Q, radius=0.5),
+        sk.NearestNeighbors(radius=0.0).fit(X).radius_neighbors(Q, radius=0.5),
+        ordered=False,
+    )
+
+
+def test_radius_neighbors_errors_are_scikit_learns():
+    X, Q, _ = data(n=20)
+    ours, theirs = NearestNeighbors().fit(X), sk.NearestNeighbors().fit(X)
+    for call in (
+        lambda m: m.radius_neighbors(Q, return_distance=False, sort_results=True),
+        lambda m: m.radius_neighbors(Q[:, :3]),
+        lambda m: m.radius_neighbors(np.full_like(Q, np.nan)),
+        lambda m: m.set_params(algorithm="brute").fit(X).radius_neighbors(Q, radius=-1.0),
+    ):
+        _same_error(functools.partial(call, ours), functools.partial(call, theirs))
+    # A negative radius finds nothing in scikit-learn's trees (its code runs).
+    for model in (ours, theirs):
+        model.set_params(algorithm="kd_tree").fit(X)
+    _same_rows(ours.radius_neighbors(Q, radius=-1.0), theirs.radius_neighbors(Q, radius=-1.0), True)
+    _same_error(
+        lambda: NearestNeighbors().radius_neighbors(Q),
+        lambda: sk.NearestNeighbors().radius_neighbors(Q),
+    )
+
+
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("radii", "radius=array"),
+        ("float64 query of a float32 brute model", "X is float64, the model float32"),
+        ("no cython reductions", "enable_cython_pairwise_dist=False"),
+        ("manhattan", "metric 'manhattan'"),
+    ],
+)
+def test_radius_neighbors_fallbacks_are_logged_and_scikit_learns(case, reason, caplog):
+    import sklearn
+
+    X, Q, radius = _radius_data(3, np.float32 if "float32" in case else np.float64)
+    params = {"radius": radius, "algorithm": "kd_tree" if case == "radii" else "brute"}
+    if case == "manhattan":
+        params["metric"] = "manhattan"
+    query = Q.astype(np.float64) if "float32" in case else Q
+    r = np.full(len(Q), radius) if case == "radii" else None
+    ours = NearestNeighbors(**params).fit(X)
+    theirs = sk.NearestNeighbors(**params).fit(X)
+    with sklearn.config_context(enable_cython_pairwise_dist=case != "no cython reductions"):
+        with caplog.at_level(logging.INFO, logger="skaccel"):
+            result = ours.radius_neighbors(query, radius=r)
+        expected = theirs.radius_neighbors(query, radius=r)
+    assert "falling back to scikit-learn" in caplog.text and reason in caplog.text
+    _same_rows(result, expected, ordered=True)
+
+
+def test_radius_neighbors_of_array_api_inputs_are_numpy_object_arrays():
+    xp = pytest.importorskip("array_api_strict")
+    import sklearn
+
+    X, Q, radius = _radius_data(3, np.float64)
+    expected = NearestNeighbors(radius=radius).fit(X).radius_neighbors(Q)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = NearestNeighbors(radius=radius).fit(xp.asarray(X))
+        result = model.radius_neighbors(xp.asarray(Q))
+        graph = model.radius_neighbors_graph(xp.asarray(Q))
+    assert all(isinstance(a, np.ndarray) for a in result[1])
+    _same_rows(result, expected, ordered=True)
+    assert sp.issparse(graph) and graph.nnz == sum(len(a) for a in expected[1])

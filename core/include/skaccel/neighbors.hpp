@@ -3,9 +3,11 @@
 // one gemm (or a tile of absolute differences), turned into distances while it is in
 // cache and written to the output, so no other n×m intermediate is ever held.
 #include <cstdint>
+#include <string>
 #include <type_traits>
 #include <vector>
 
+#include "skaccel/errors.hpp"
 #include "skaccel/matrix.hpp"
 
 namespace skaccel::neighbors {
@@ -122,17 +124,25 @@ void neighbor_regression(ConstMatrixView<std::int64_t> indices, ConstMatrixView<
 
 // --- neighbours within a radius ---------------------------------------------------------
 
-// Every row's neighbours in CSR form: those of query i are indices[indptr[i] .. indptr[i+1]).
+// Every row's neighbours in CSR form: those of query i are indices[indptr[i] .. indptr[i+1]),
+// with their squared distances (in the search's arithmetic) in `distances` when asked for.
 struct Neighborhoods {
   std::vector<std::int64_t> indptr, indices;
+  std::vector<double> distances;
 };
 
 // Which of scikit-learn's radius searches the result reproduces: `tree`, its KDTree and
 // BallTree, which keep a row when Σ_f (x_f − y_f)² (in double, feature by feature) is at
 // most radius²; `brute`, its brute force (RadiusNeighbors), which keeps a row when
 // max((‖x‖² + (−2 x·y)) + ‖y‖², 0) ≤ radius², the products by dgemm on rows converted to
-// double.
+// double (radius² rounded to float32 for float32 rows, as its float32 reduction squares it).
 enum class RadiusArithmetic { tree, brute };
+
+inline RadiusArithmetic radius_arithmetic(const std::string& name) {
+  if (name == "tree") return RadiusArithmetic::tree;
+  if (name == "brute") return RadiusArithmetic::brute;
+  throw InvalidArgument("arithmetic must be 'tree' or 'brute'");
+}
 
 // The rows of Y within `radius` of each row of X (query i's neighbours in increasing order
 // of their rows for `brute`; in the kd-tree's order for `tree`). `tree` searches a kd-tree
@@ -140,12 +150,13 @@ enum class RadiusArithmetic { tree, brute };
 // radius.cpp), else screens by the brute force's products and decides every pair within
 // their error bound of the radius by the trees' sum, so both give the trees'
 // neighbourhoods. Queries are shared among the threads; the result does not depend on
-// their number.
+// their number. With `with_distances`, each neighbour's squared distance as that search
+// gives it: the trees' sum, or the brute force's max(product form, 0).
 
 template <class T>
 Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,
                                    RadiusArithmetic arithmetic, std::int64_t leaf_size,
-                                   int n_threads);
+                                   int n_threads, bool with_distances = false);
 
 // --- local outlier factor ---------------------------------------------------------------
 

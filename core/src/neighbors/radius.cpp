@@ -27,12 +27,22 @@ constexpr std::int64_t kTreeBatch = 64;
 
 // Each unit of work (a range of queries) appends its queries' neighbours to its own list;
 // the lists are joined in query order at the end.
+// With distances, each list has a list of the squared distances beside it.
 struct Parts {
-  explicit Parts(std::int64_t n, std::int64_t batch)
-      : batch(batch), counts(static_cast<std::size_t>(n)), lists((n + batch - 1) / batch) {}
+  Parts(std::int64_t n, std::int64_t batch, bool with_distances)
+      : batch(batch),
+        counts(static_cast<std::size_t>(n)),
+        lists((n + batch - 1) / batch),
+        distance_lists(with_distances ? lists.size() : 0) {}
   std::int64_t batch;
   std::vector<std::int64_t> counts;
   std::vector<std::vector<std::int64_t>> lists;
+  std::vector<std::vector<double>> distance_lists;
+
+  // Unit b's distance list, or nullptr without distances.
+  std::vector<double>* distances_of(std::int64_t b) {
+    return distance_lists.empty() ? nullptr : &distance_lists[b];
+  }
 
   Neighborhoods join() {
     Neighborhoods out;
@@ -43,6 +53,13 @@ struct Parts {
       out.indices.insert(out.indices.end(), list.begin(), list.end());
       std::vector<std::int64_t>().swap(list);
     }
+    if (!distance_lists.empty()) {
+      out.distances.reserve(out.indices.size());
+      for (auto& list : distance_lists) {
+        out.distances.insert(out.distances.end(), list.begin(), list.end());
+        std::vector<double>().swap(list);
+      }
+    }
     return out;
   }
 };
@@ -51,11 +68,13 @@ struct Parts {
 // radius and taken whole when its farthest corner is within it. A row's coordinates lie in
 // its node's box and rounding is monotonic, so the box's distances computed in the same
 // order bound the row's own, and the result is exactly the rows whose sum is ≤ radius².
-// Appends the neighbours of q (n_features doubles) to `list`; returns how many rows' sums
-// it computed, or stops (returning more than `budget`) once they exceed `budget`.
+// Appends the neighbours of q (n_features doubles) to `list` (their squared distances to
+// `distances` unless it is nullptr); returns how many rows' sums it computed, or stops
+// (returning more than `budget`) once they exceed `budget`.
 template <class T>
-std::int64_t search_query(const KDTree<T>& tree, const double* q, double r2, std::int64_t budget,
-                          std::vector<std::int64_t>& list, std::vector<std::int64_t>& stack,
+std::int64_t search_query(const KDTree<T>& tree, ConstMatrixView<T> Y, const double* q, double r2,
+                          std::int64_t budget, std::vector<std::int64_t>& list,
+                          std::vector<double>* distances, std::vector<std::int64_t>& stack,
                           std::vector<double>& leaf) {
   const std::int64_t p = tree.n_features, leaves_from = tree.n_nodes / 2;
   std::int64_t computed = 0;
@@ -77,7 +96,19 @@ std::int64_t search_query(const KDTree<T>& tree, const double* q, double r2, std
     }
     if (!(near <= r2)) continue;  // (a NaN coordinate matches nothing)
     if (far <= r2) {
-      for (std::int64_t r = start; r < end; ++r) list.push_back(tree.index[r]);
+      for (std::int64_t r = start; r < end; ++r) {
+        const std::int64_t j = tree.index[r];
+        list.push_back(j);
+        if (distances != nullptr) {
+          double sum = 0.0;  // the leaves' sums: (q_f − y_f)² in feature order
+          for (std::int64_t f = 0; f < p; ++f) {
+            const double d = q[f] - static_cast<double>(Y(j, f));
+            sum += d * d;
+          }
+          distances->push_back(sum);
+        }
+      }
+      computed += distances != nullptr ? end - start : 0;
     } else if (node >= leaves_from || end - start < 2) {
       // The leaf's rows are a feature-major block: their sums, a vector of rows at a time.
       const std::int64_t count = end - start;
@@ -85,7 +116,10 @@ std::int64_t search_query(const KDTree<T>& tree, const double* q, double r2, std
         leaf.resize(static_cast<std::size_t>(count));
       detail::leaf_squared_distances(tree.points.data() + start * p, count, p, q, leaf.data());
       for (std::int64_t r = 0; r < count; ++r)
-        if (leaf[r] <= r2) list.push_back(tree.index[start + r]);
+        if (leaf[r] <= r2) {
+          list.push_back(tree.index[start + r]);
+          if (distances != nullptr) distances->push_back(leaf[r]);
+        }
       computed += count;
     } else {
       stack.push_back(2 * node + 2);  // the left child is searched first
@@ -107,26 +141,30 @@ void copy_query(ConstMatrixView<T> X, std::int64_t i, std::vector<double>& query
 // when a sample of 256 queries computes the sums of fewer than 0.75 / (2 + p / 4) of the
 // rows; the sample stops at that budget.
 template <class T>
-bool tree_pays(const KDTree<T>& tree, ConstMatrixView<T> X, double r2) {
+bool tree_pays(const KDTree<T>& tree, ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
+               bool with_distances) {
   const std::int64_t n = X.rows, m = static_cast<std::int64_t>(tree.index.size());
   const std::int64_t samples = std::min<std::int64_t>(n, 256);
   const double fraction = 0.75 / (2.0 + 0.25 * static_cast<double>(X.cols));
   const auto budget =
       static_cast<std::int64_t>(fraction * static_cast<double>(samples) * static_cast<double>(m));
   std::vector<std::int64_t> list, stack;
-  std::vector<double> query(static_cast<std::size_t>(std::max<std::int64_t>(X.cols, 1))), leaf;
+  std::vector<double> query(static_cast<std::size_t>(std::max<std::int64_t>(X.cols, 1))), leaf,
+      distances;
   std::int64_t computed = 0;
   for (std::int64_t s = 0; s < samples && computed <= budget; ++s) {
     copy_query(X, s * n / samples, query);
     list.clear();
-    computed += search_query(tree, query.data(), r2, budget - computed, list, stack, leaf);
+    distances.clear();
+    computed += search_query(tree, Y, query.data(), r2, budget - computed, list,
+                             with_distances ? &distances : nullptr, stack, leaf);
   }
   return computed <= budget;
 }
 
 template <class T>
-void tree_search(const KDTree<T>& tree, ConstMatrixView<T> X, double r2, Parts& parts,
-                 int n_threads) {
+void tree_search(const KDTree<T>& tree, ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
+                 Parts& parts, int n_threads) {
   const std::int64_t n = X.rows;
   std::atomic<std::int64_t> next{0};
   const std::int64_t batches = static_cast<std::int64_t>(parts.lists.size());
@@ -139,8 +177,8 @@ void tree_search(const KDTree<T>& tree, ConstMatrixView<T> X, double r2, Parts& 
       for (std::int64_t i = b * parts.batch; i < std::min(n, (b + 1) * parts.batch); ++i) {
         const std::size_t before = list.size();
         copy_query(X, i, query);
-        search_query(tree, query.data(), r2, std::numeric_limits<std::int64_t>::max(), list, stack,
-                     leaf);
+        search_query(tree, Y, query.data(), r2, std::numeric_limits<std::int64_t>::max(), list,
+                     parts.distances_of(b), stack, leaf);
         parts.counts[i] = static_cast<std::int64_t>(list.size() - before);
       }
     }
@@ -183,11 +221,13 @@ void brute_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
     std::vector<P> x_storage, y_storage;
     for (std::int64_t b = next++; b < batches; b = next++) {
       std::vector<std::int64_t>& list = parts.lists[b];
+      std::vector<double>* distances = parts.distances_of(b);
       const std::int64_t i0 = b * kQueryRows, rows = std::min(kQueryRows, n - i0);
       std::int64_t ldx = 0;
       const P* xb = block_rows<P>(X, i0, rows, x_storage, &ldx);
       // Per query row, its neighbours of every block of Y in turn: gathered per row below.
       std::vector<std::vector<std::int64_t>> found(static_cast<std::size_t>(rows));
+      std::vector<std::vector<double>> found_distances(distances ? rows : 0);
       for (std::int64_t j0 = 0; j0 < m; j0 += kBlockRows) {
         const std::int64_t cols = std::min(kBlockRows, m - j0);
         std::int64_t ldy = 0;
@@ -216,13 +256,23 @@ void brute_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
               // max(s, 0) ≤ radius² is s ≤ radius² (radius² ≥ 0), as scikit-learn decides.
               const double s = (xn + static_cast<double>(products[c])) + yn[c];
               if (exact) {
-                if (s <= r2) row_found.push_back(j0 + c);
+                if (s <= r2) {
+                  row_found.push_back(j0 + c);
+                  if (distances) found_distances[a].push_back(std::max(s, 0.0));
+                }
                 continue;
               }
               const double margin = relative * (xn + yn[c]);
-              if (s <= r2 - margin ||
-                  (s <= r2 + margin && squared_distance(X, i0 + a, Y, j0 + c) <= r2))
+              if (s > r2 + margin) continue;
+              if (s <= r2 - margin && !distances) {
                 row_found.push_back(j0 + c);
+                continue;
+              }
+              const double sum = squared_distance(X, i0 + a, Y, j0 + c);
+              if (s <= r2 - margin || sum <= r2) {
+                row_found.push_back(j0 + c);
+                if (distances) found_distances[a].push_back(sum);
+              }
             }
           }
         }
@@ -230,6 +280,8 @@ void brute_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
       for (std::int64_t a = 0; a < rows; ++a) {
         parts.counts[i0 + a] = static_cast<std::int64_t>(found[a].size());
         list.insert(list.end(), found[a].begin(), found[a].end());
+        if (distances)
+          distances->insert(distances->end(), found_distances[a].begin(), found_distances[a].end());
       }
     }
   });
@@ -240,22 +292,27 @@ void brute_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
 template <class T>
 Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,
                                    RadiusArithmetic arithmetic, std::int64_t leaf_size,
-                                   int n_threads) {
+                                   int n_threads, bool with_distances) {
   if (X.cols != Y.cols) throw InvalidArgument("X and Y have different numbers of features");
   if (!(radius >= 0.0)) throw InvalidArgument("the radius must be a number ≥ 0");
   if (leaf_size < 1) throw InvalidArgument("leaf_size must be at least 1");
-  const double r2 = radius * radius;
-  if (X.rows == 0 || Y.rows == 0) return Parts(X.rows, kQueryRows).join();
+  // scikit-learn's float32 reduction squares the radius in float32 (EuclideanDistance32's
+  // _dist_to_rdist); its trees and its float64 reduction in double.
+  const float radius32 = static_cast<float>(radius);
+  const double r2 = arithmetic == RadiusArithmetic::brute && std::is_same_v<T, float>
+                        ? static_cast<double>(radius32 * radius32)
+                        : radius * radius;
+  if (X.rows == 0 || Y.rows == 0) return Parts(X.rows, kQueryRows, with_distances).join();
   if (arithmetic == RadiusArithmetic::tree) {
     // The tree is cheap to build (O(m log m)) next to the tiles' m × n pairs.
     const KDTree<T> tree = build_kdtree<T>(Y, leaf_size);
-    if (tree_pays(tree, X, r2)) {
-      Parts parts(X.rows, kTreeBatch);
-      tree_search<T>(tree, X, r2, parts, n_threads);
+    if (tree_pays(tree, X, Y, r2, with_distances)) {
+      Parts parts(X.rows, kTreeBatch, with_distances);
+      tree_search<T>(tree, X, Y, r2, parts, n_threads);
       return parts.join();
     }
   }
-  Parts parts(X.rows, kQueryRows);
+  Parts parts(X.rows, kQueryRows, with_distances);
   if (std::is_same_v<T, float> && arithmetic == RadiusArithmetic::tree)
     brute_search<T, float>(X, Y, r2, arithmetic, parts, n_threads);
   else
@@ -264,9 +321,10 @@ Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, d
 }
 
 template Neighborhoods radius_neighborhoods<float>(ConstMatrixView<float>, ConstMatrixView<float>,
-                                                   double, RadiusArithmetic, std::int64_t, int);
+                                                   double, RadiusArithmetic, std::int64_t, int,
+                                                   bool);
 template Neighborhoods radius_neighborhoods<double>(ConstMatrixView<double>,
                                                     ConstMatrixView<double>, double,
-                                                    RadiusArithmetic, std::int64_t, int);
+                                                    RadiusArithmetic, std::int64_t, int, bool);
 
 }  // namespace skaccel::neighbors

@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import _core
@@ -326,3 +327,155 @@ def _without_self(distances, indices):
         distances[keep].reshape(n, k1 - 1),
         indices[keep].reshape(n, k1 - 1),
     )
+
+
+class RadiusNeighborsCoreMixin:
+    """NearestNeighbors' radius_neighbors by the core's radius search (the arithmetic of
+    the search scikit-learn's fitted algorithm runs), for a KNeighborsCoreMixin model."""
+
+    def _radius_arithmetic(self):
+        """'brute' (scikit-learn's RadiusNeighbors reduction) or 'tree' (its KDTree and
+        BallTree: squared differences summed in double)."""
+        return "brute" if self._fit_method == "brute" else "tree"
+
+    def radius_neighbors(self, X=None, radius=None, return_distance=True, sort_results=False):
+        """Find the neighbors within a given radius of a point or points.
+
+        Return the indices and distances of each point from the dataset lying in a ball
+        with size ``radius`` around the points of the query array. Points lying on the
+        boundary are included in the results.
+
+        For the Euclidean metric on dense float rows the core searches, in the
+        arithmetic of the search scikit-learn's fitted algorithm runs: for
+        ``algorithm='brute'`` its pairwise-distance reduction (the rows with
+        max(‖x‖² − 2x·y + ‖y‖², 0) ≤ radius² by dgemm on float64 rows, radius² and the
+        distances rounded through float32 for float32 rows, as scikit-learn's float32
+        reduction does; X of the model's dtype); for the trees (``kd_tree``,
+        ``ball_tree``, ``auto``'s choice) the rows whose squared differences summed in
+        double are at most radius², by the core's kd-tree or by gemm tiles with every
+        pair near the radius decided by that sum. The neighbours and distances are then
+        scikit-learn's: the brute force's in the same order (increasing row), the trees'
+        in the core tree's order (scikit-learn's tree orders them by its own layout).
+        With ``sort_results`` each row is sorted by distance, equal distances by row
+        (scikit-learn leaves their order unspecified). The result is NumPy object
+        arrays whatever X's namespace. Other metrics, sparse X, an array of radii and
+        the other cases scikit-learn's code covers run it (logged).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of (n_samples, n_features), default=None
+            The query point or points.
+            If not provided, neighbors of each indexed point are returned.
+            In this case, the query point is not considered its own neighbor.
+
+        radius : float, default=None
+            Radius of neighborhoods. The default is the value passed to the
+            constructor.
+
+        return_distance : bool, default=True
+            Whether or not to return the distances.
+
+        sort_results : bool, default=False
+            If True, the distances and indices will be sorted by increasing
+            distances before being returned. If False, the results may not
+            be sorted. If `return_distance=False`, setting `sort_results=True`
+            will result in an error.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_samples,) of arrays
+            Array representing the distances to each point, only present if
+            `return_distance=True`. The distance values are computed according
+            to the ``metric`` constructor parameter.
+
+        neigh_ind : ndarray of shape (n_samples,) of arrays
+            An array of arrays of indices of the approximate nearest points
+            from the population matrix that lie within a ball of size
+            ``radius`` around the query points.
+        """
+        check_is_fitted(self)
+        query_is_train = X is None
+        r = self.radius if radius is None else radius
+
+        def prepare(namespace):
+            if sort_results and not return_distance:
+                return Unsupported("sort_results without distances")  # scikit-learn's error
+            if (
+                not isinstance(r, numbers.Real)
+                or isinstance(r, bool)
+                or not 0.0 <= float(r) < float("inf")
+            ):
+                return Unsupported(f"radius={r!r}")
+            brute = self._radius_arithmetic() == "brute"
+            if brute and not get_config().get("enable_cython_pairwise_dist", True):
+                return Unsupported("enable_cython_pairwise_dist=False")
+            reason = self._core_serves()
+            if reason is not None:
+                return Unsupported(reason)
+            if query_is_train:
+                return self._fit_rows()
+            X_checked = validate_data(self, namespace.host(X), reset=False)
+            model_dtype = self._fit_rows().dtype.name
+            if brute and X_checked.dtype.name != model_dtype:
+                # scikit-learn's pairwise-distance reduction needs the model's dtype; its
+                # other brute-force path computes differently.
+                return Unsupported(f"X is {X_checked.dtype}, the model {model_dtype}")
+            converted = self._inference_input(X_checked, model_dtype)
+            if converted is None:
+                return Unsupported(f"X is {X_checked.dtype}, the model {model_dtype}")
+            return converted
+
+        def compute(X_checked, namespace):
+            fit_rows = self._fit_rows()
+            arithmetic = self._radius_arithmetic()
+            indptr, indices, squared = _core.radius_neighbors(
+                X_checked,
+                fit_rows,
+                float(r),
+                arithmetic,
+                int(self.leaf_size),
+                bool(return_distance),
+                n_threads(self.n_jobs),
+            )
+            counts = np.diff(indptr)
+            rows = np.repeat(np.arange(len(counts)), counts)
+            if query_is_train:
+                # A training row is not its own neighbour (its other copies are).
+                keep = indices != rows
+                indices, rows = indices[keep], rows[keep]
+                squared = squared[keep] if squared is not None else None
+                counts = np.bincount(rows, minlength=len(counts))
+            if not return_distance:
+                return _object_rows(indices, counts)
+            if sort_results:
+                order = np.lexsort((indices, squared, rows))
+                indices, squared = indices[order], squared[order]
+            if arithmetic == "brute" and fit_rows.dtype == np.float32:
+                # scikit-learn's float32 reduction returns its distances through float32.
+                distances = np.sqrt(squared.astype(np.float32)).astype(np.float64)
+            else:
+                distances = np.sqrt(squared)
+            return _object_rows(distances, counts), _object_rows(indices, counts)
+
+        return dispatch(
+            self,
+            "radius_neighbors",
+            self._fit_X if query_is_train else X,
+            prepare=prepare,
+            compute=compute,
+            fallback=functools.partial(
+                super().radius_neighbors,
+                X,
+                radius=radius,
+                return_distance=return_distance,
+                sort_results=sort_results,
+            ),
+        )
+
+
+def _object_rows(values, counts):
+    """A NumPy object array of one array per query: values split by the counts."""
+    out = np.empty(len(counts), dtype=object)
+    for i, part in enumerate(np.split(values, np.cumsum(counts)[:-1])):
+        out[i] = part
+    return out
