@@ -37,6 +37,8 @@ def test_patch_and_unpatch():
             "NearestNeighbors": True,
             "LocalOutlierFactor": True,
             "pairwise_distances": True,
+            "pairwise_distances_argmin": True,
+            "pairwise_distances_argmin_min": True,
             "roc_auc_score": True,
             "train_test_split": True,
         }

@@ -180,3 +180,112 @@ def test_the_core_checks_its_arguments():
         _core.pairwise_dot(X, None, None, None, "chebyshev", False, np.empty((3, 3)), 1)
     with pytest.raises(TypeError):  # the output is never a converted copy
         _core.pairwise_manhattan(X, None, np.empty((3, 3), dtype=np.int64), 1)
+
+
+# --- pairwise_distances_argmin(_min) ----------------------------------------------------------
+
+
+def _argmin_pair(X, Y, **kwargs):
+    from sklearn.metrics import pairwise_distances_argmin as sk_argmin
+    from sklearn.metrics import pairwise_distances_argmin_min as sk_argmin_min
+
+    from skaccel.metrics import pairwise_distances_argmin, pairwise_distances_argmin_min
+
+    ours, theirs = pairwise_distances_argmin_min(X, Y, **kwargs), sk_argmin_min(X, Y, **kwargs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    # float64 products differ from scikit-learn's in the last bits (its BLAS is SciPy's
+    # build of OpenBLAS, ours scipy-openblas32's); float32 distances are rounded through
+    # float32, which hides them.
+    exact = np.asarray(X).dtype == np.float32 and np.asarray(Y).dtype == np.float32
+    if exact:
+        np.testing.assert_array_equal(ours[1], theirs[1])
+    else:
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-13, atol=1e-13)
+    only = pairwise_distances_argmin(X, Y, **kwargs)
+    np.testing.assert_array_equal(only, sk_argmin(X, Y, **kwargs))
+    assert only.dtype == theirs[0].dtype
+    return ours
+
+
+@pytest.mark.parametrize("axis", [1, 0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_argmin_equal_scikit_learns_bits(dtype, axis, caplog):
+    X = (RNG.standard_normal((700, 12)) * 3).astype(dtype)
+    Y = (RNG.standard_normal((1300, 12)) * 3).astype(dtype)
+    X[:20] = Y[100:120]  # distance 0
+    Y[200:260] = Y[140:200]  # equal distances: the lower row first
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        indices, _ = _argmin_pair(X, Y, axis=axis) if axis == 1 else _argmin_pair(Y, X, axis=0)
+    assert "pairwise_distances_argmin_min: running on the skaccel C++ core" in caplog.text
+    assert "pairwise_distances_argmin: running on the skaccel C++ core" in caplog.text
+    assert (indices[:20] == np.arange(100, 120)).all()
+
+
+def test_argmin_of_one_row_and_lists():
+    _argmin_pair([[0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0], [2.0, 2.0]])
+    _argmin_pair(np.ones((3, 2)), np.ones((1, 2)))
+
+
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("F-ordered", "not C-contiguous"),
+        ("mixed dtypes", "running on the skaccel C++ core"),
+        ("manhattan", "metric='manhattan'"),
+        ("squared", "metric_kwargs ['squared']"),
+        ("sparse", "sparse input"),
+        ("no cython reductions", "enable_cython_pairwise_dist=False"),
+    ],
+)
+def test_argmin_fallbacks_are_logged_and_scikit_learns(case, reason, caplog):
+    import sklearn
+
+    X, Y = RNG.standard_normal((50, 4)), RNG.standard_normal((80, 4))
+    kwargs = {}
+    if case == "F-ordered":
+        X = np.asfortranarray(X)
+    elif case == "mixed dtypes":
+        X = X.astype(np.float32)  # both float64 after scikit-learn's check
+    elif case == "manhattan":
+        kwargs["metric"] = "manhattan"
+    elif case == "squared":
+        kwargs["metric_kwargs"] = {"squared": True}
+    elif case == "sparse":
+        X = sp.csr_matrix(X)
+    with sklearn.config_context(enable_cython_pairwise_dist=case != "no cython reductions"):
+        with caplog.at_level(logging.INFO, logger="skaccel"):
+            _argmin_pair(X, Y, **kwargs)
+    assert reason in caplog.text
+
+
+def test_argmin_errors_are_scikit_learns():
+    from sklearn.metrics import pairwise_distances_argmin_min as sk_argmin_min
+
+    from skaccel.metrics import pairwise_distances_argmin_min
+
+    X = RNG.standard_normal((5, 3))
+    for args, kwargs in (
+        ((X, X[:, :2]), {}),
+        ((X, np.full_like(X, np.nan)), {}),
+        ((X, X), {"axis": 2}),
+        ((X, X), {"metric": "no such metric"}),
+        ((X, np.empty((0, 3))), {}),
+    ):
+        with pytest.raises(Exception) as ours:
+            pairwise_distances_argmin_min(*args, **kwargs)
+        with pytest.raises(Exception) as theirs:
+            sk_argmin_min(*args, **kwargs)
+        assert type(ours.value) is type(theirs.value)
+        assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", list(_layouts(np.zeros((2, 2)))))
+def test_argmin_of_every_layout_is_scikit_learns(layout, dtype):
+    # C-ordered arrays run the core; the others scikit-learn's chunked path, as its own
+    # reduction takes C-ordered arrays only.
+    X = RNG.standard_normal((150, 7)).astype(dtype)
+    Y = RNG.standard_normal((700, 7)).astype(dtype)
+    _argmin_pair(_layouts(X)[layout], _layouts(Y)[layout])

@@ -1,11 +1,15 @@
-"""pairwise_distances: euclidean, cosine and manhattan distances tiled in the C++ core."""
+"""pairwise_distances: euclidean, cosine and manhattan distances tiled in the C++ core;
+pairwise_distances_argmin(_min): the nearest rows by its brute-force neighbour search."""
 
 from __future__ import annotations
 
 import numpy as np
 from joblib import effective_n_jobs
 from scipy.sparse import issparse
+from sklearn import get_config
 from sklearn.metrics import pairwise_distances as _sklearn_pairwise_distances
+from sklearn.metrics import pairwise_distances_argmin as _sklearn_argmin
+from sklearn.metrics import pairwise_distances_argmin_min as _sklearn_argmin_min
 from sklearn.metrics.pairwise import _find_floating_dtype_allow_sparse, check_pairwise_arrays
 from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import validate_params
@@ -125,3 +129,99 @@ pairwise_distances.__doc__ = (
 )
 pairwise_distances._sklearn_patch = "sklearn.metrics.pairwise_distances"
 pairwise_distances._sklearn_tests = ("sklearn.metrics.tests.test_pairwise",)
+
+
+# --- pairwise_distances_argmin(_min) ---------------------------------------------------------
+
+
+def _argkmin_inputs(X, Y, axis, metric, metric_kwargs):
+    """(X, Y) validated as scikit-learn's argmin functions validate them (axis=0 swapped:
+    the rows of X are searched in Y), when scikit-learn computes them by its Euclidean
+    ArgKmin reduction -- the arithmetic of the core's brute-force kneighbors -- else the
+    reason its own code runs."""
+    if not isinstance(metric, str) or metric != "euclidean":
+        return f"metric={metric!r}" if not callable(metric) else "a callable metric"
+    if metric_kwargs:
+        return f"metric_kwargs {sorted(metric_kwargs)}"
+    if not get_config().get("enable_cython_pairwise_dist", True):
+        return "enable_cython_pairwise_dist=False"
+    reason = _fallback_reason(X, Y, metric, {})
+    if reason is not None:
+        return reason
+    X, Y = check_pairwise_arrays(X, Y)
+    if axis == 0:
+        X, Y = Y, X
+    # scikit-learn's reduction takes C-ordered arrays of one float dtype; its other path
+    # (chunks of euclidean_distances) computes differently.
+    if not (X.flags.c_contiguous and Y.flags.c_contiguous):
+        return "arrays that are not C-contiguous"
+    if X.dtype != Y.dtype or X.dtype.name not in ("float32", "float64"):
+        return f"X of {X.dtype}, Y of {Y.dtype}"
+    return X, Y
+
+
+def _nearest_rows(name, X, Y, axis, metric, metric_kwargs):
+    """(indices, distances) of the nearest row of Y to every row of X by the core, or
+    None when scikit-learn's code computes (logged)."""
+    inputs = _argkmin_inputs(X, Y, axis, metric, metric_kwargs)
+    if isinstance(inputs, str):
+        logger.info("%s: falling back to scikit-learn: %s", name, inputs)
+        return None
+    X, Y = inputs
+    logger.info(
+        "%s: running on the skaccel C++ core (cpu); euclidean, %dx%d in %dx%d %s",
+        name, X.shape[0], X.shape[1], Y.shape[0], Y.shape[1], X.dtype,
+    )  # fmt: skip
+    distances = np.empty((X.shape[0], 1), dtype=np.float64)
+    indices = np.empty((X.shape[0], 1), dtype=np.int64)
+    # ArgKmin with k = 1: scikit-learn's ranking (−2 x·y + ‖y‖² in double, its BLAS norms,
+    # the lower row first among equal values) and its distances (rounded through float32
+    # for float32 rows).
+    _core.kneighbors(X, Y, 1, False, "brute", 30, distances, indices, n_threads(None))
+    return indices.ravel(), distances.ravel()
+
+
+def pairwise_distances_argmin_min(X, Y, *, axis=1, metric="euclidean", metric_kwargs=None):
+    found = _nearest_rows("pairwise_distances_argmin_min", X, Y, axis, metric, metric_kwargs)
+    if found is None:
+        return _sklearn_argmin_min(X, Y, axis=axis, metric=metric, metric_kwargs=metric_kwargs)
+    return found
+
+
+def pairwise_distances_argmin(X, Y, *, axis=1, metric="euclidean", metric_kwargs=None):
+    found = _nearest_rows("pairwise_distances_argmin", X, Y, axis, metric, metric_kwargs)
+    if found is None:
+        return _sklearn_argmin(X, Y, axis=axis, metric=metric, metric_kwargs=metric_kwargs)
+    return found[0]
+
+
+_ARGMIN_DOC = (
+    "\n\nSame parameters, results and errors as scikit-learn's. For metric='euclidean' "
+    "(no metric_kwargs) on C-ordered NumPy arrays of one float dtype -- where "
+    "scikit-learn runs its ArgKmin reduction -- the core's brute-force nearest-neighbour "
+    "search with k=1 computes it in the same arithmetic (tiles of −2x·y by gemm in double, "
+    "scikit-learn's BLAS norms, the lower row first among equal distances; float32 "
+    "distances rounded through float32 as scikit-learn's are): the same indices, and "
+    "distances equal to scikit-learn's for float32, within its BLAS's last bits for "
+    "float64 (its products come from SciPy's OpenBLAS build). Other metrics, "
+    "metric_kwargs, sparse input, other layouts or dtypes (scikit-learn then computes by "
+    "chunks of pairwise distances) and arrays of other namespaces run scikit-learn's code "
+    "(logged).\n\n"
+)
+
+
+def _as_sklearns(ours, theirs):
+    """ours with scikit-learn's parameter validation, its documentation and the patch
+    declaration of `theirs`."""
+    wrapped = validate_params(
+        theirs._skl_parameter_constraints, prefer_skip_nested_validation=False
+    )(ours)
+    summary, _, rest = (theirs.__doc__ or "").partition("\n")
+    wrapped.__doc__ = summary + _ARGMIN_DOC + rest
+    wrapped._sklearn_patch = f"sklearn.metrics.{theirs.__name__}"
+    wrapped._sklearn_tests = ("sklearn.metrics.tests.test_pairwise",)
+    return wrapped
+
+
+pairwise_distances_argmin_min = _as_sklearns(pairwise_distances_argmin_min, _sklearn_argmin_min)
+pairwise_distances_argmin = _as_sklearns(pairwise_distances_argmin, _sklearn_argmin)
