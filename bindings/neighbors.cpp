@@ -6,6 +6,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -82,19 +83,95 @@ void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, const std::s
                            mutable_view(indices), n_threads);
 }
 
+// A kd-tree of a model's training rows, kept by the Python estimator between its searches
+// (never pickled; it holds a copy of the rows in the tree's order).
+template <class T>
+struct TreeIndex {
+  neighbors::KDTree<T> tree;
+};
+
+template <class T>
+TreeIndex<T> kdtree_index(In2D<T> Y, std::int64_t leaf_size) {
+  const ConstMatrixView<T> y = view<T>(Y);
+  nb::gil_scoped_release release;
+  return TreeIndex<T>{neighbors::build_kdtree<T>(y, leaf_size)};
+}
+
+// kneighbors by a kept tree of Y (the trees' distances; both n × k outputs).
+template <class T>
+void kneighbors_tree(const TreeIndex<T>& tree, In2D<T> X, In2D<T> Y, std::int64_t k, bool squared,
+                     Out<double> distances, Out<std::int64_t> indices, int n_threads) {
+  const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
+  nb::gil_scoped_release release;
+  neighbors::kdtree_kneighbors<T>(tree.tree, x, y, k, squared, mutable_view(distances),
+                                  mutable_view(indices), n_threads);
+}
+
+template <class T>
+using RowsC = nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+
+// A KeptTreeScope for Python's `with`: the tree and the rows are held while it lives.
+template <class T>
+struct KeptTree {
+  nb::object tree, rows;
+  const T* data;
+  std::unique_ptr<neighbors::KeptTreeScope<T>> scope;
+};
+
+template <class T>
+void def_tree_index(nb::module_& m, const char* name) {
+  nb::class_<TreeIndex<T>>(m, name)
+      .def_prop_ro(
+          "n_rows",
+          [](const TreeIndex<T>& t) { return static_cast<std::int64_t>(t.tree.index.size()); })
+      .def_prop_ro("n_features", [](const TreeIndex<T>& t) { return t.tree.n_features; })
+      .def_prop_ro("nbytes", [](const TreeIndex<T>& t) {
+        const auto& tr = t.tree;
+        return static_cast<std::int64_t>(
+            (tr.index.size() + tr.start.size() + tr.end.size()) * sizeof(std::int64_t) +
+            (tr.lower.size() + tr.upper.size()) * sizeof(double) + tr.points.size() * sizeof(T));
+      });
+  m.def("kdtree_index", &kdtree_index<T>, "Y"_a, "leaf_size"_a);
+  // `with _core.kept_tree(tree, rows):` the model types' searches of these rows (the very
+  // array: C-ordered, of this dtype, never a converted copy) on this thread take the tree.
+  const std::string scope_name = std::string(name) + "Scope";
+  nb::class_<KeptTree<T>>(m, scope_name.c_str())
+      .def("__enter__",
+           [](KeptTree<T>& k) {
+             k.scope = std::make_unique<neighbors::KeptTreeScope<T>>(
+                 nb::cast<const TreeIndex<T>&>(k.tree).tree, k.data);
+           })
+      .def("__exit__", [](KeptTree<T>& k, nb::args) { k.scope.reset(); });
+  m.def(
+      "kept_tree",
+      [](nb::object tree, RowsC<T> rows) {
+        const auto& index = nb::cast<const TreeIndex<T>&>(tree);
+        if (static_cast<std::int64_t>(rows.shape(0)) !=
+                static_cast<std::int64_t>(index.tree.index.size()) ||
+            static_cast<std::int64_t>(rows.shape(1)) != index.tree.n_features)
+          throw InvalidArgument("the tree was not built on these rows");
+        return KeptTree<T>{std::move(tree), nb::cast(rows), rows.data(), nullptr};
+      },
+      "tree"_a, "rows"_a.noconvert());
+  m.def("kneighbors_tree", &kneighbors_tree<T>, "tree"_a, "X"_a, "Y"_a, "k"_a, "squared"_a,
+        "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+}
+
 // (indptr, indices, distances or None) of the rows of Y within `radius` of every row of X,
 // CSR, by scikit-learn's tree ("tree") or brute-force ("brute") arithmetic; the distances
 // are squared, as that search computes them.
+// `tree`: a TreeIndex of Y, searched instead of a new tree (the trees' arithmetic).
 template <class T>
 nb::tuple radius_neighbors(In2D<T> X, In2D<T> Y, double radius, const std::string& arithmetic,
-                           std::int64_t leaf_size, bool with_distances, int n_threads) {
+                           std::int64_t leaf_size, bool with_distances, int n_threads,
+                           const TreeIndex<T>* tree) {
   const neighbors::RadiusArithmetic kind = neighbors::radius_arithmetic(arithmetic);
   const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
   neighbors::Neighborhoods hoods;
   {
     nb::gil_scoped_release release;
     hoods = neighbors::radius_neighborhoods<T>(x, y, radius, kind, leaf_size, n_threads,
-                                               with_distances);
+                                               with_distances, tree ? &tree->tree : nullptr);
   }
   const size_t rows = hoods.indptr.size(), found = hoods.indices.size();
   nb::object distances = nb::none();
@@ -167,10 +244,14 @@ SKACCEL_BINDINGS(neighbors) {
         "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
   m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
         "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+  def_tree_index<double>(m, "KDTreeIndex64");
+  def_tree_index<float>(m, "KDTreeIndex32");
+  m.def("kdtree_pays", &neighbors::kdtree_pays, "n_queries"_a, "n_features"_a, "n_rows"_a,
+        "built"_a);
   m.def("radius_neighbors", &radius_neighbors<double>, "X"_a, "Y"_a, "radius"_a, "arithmetic"_a,
-        "leaf_size"_a, "with_distances"_a, "n_threads"_a);
+        "leaf_size"_a, "with_distances"_a, "n_threads"_a, "tree"_a.none() = nb::none());
   m.def("radius_neighbors", &radius_neighbors<float>, "X"_a, "Y"_a, "radius"_a, "arithmetic"_a,
-        "leaf_size"_a, "with_distances"_a, "n_threads"_a);
+        "leaf_size"_a, "with_distances"_a, "n_threads"_a, "tree"_a.none() = nb::none());
   m.def("local_reachability_density", &local_reachability_density<double>, "distances"_a,
         "indices"_a, "distances_fit"_a.noconvert(), "round_to_float32"_a, "out"_a.noconvert(),
         "n_threads"_a);

@@ -649,3 +649,65 @@ def test_radius_neighbors_of_array_api_inputs_are_numpy_object_arrays():
     assert all(isinstance(a, np.ndarray) for a in result[1])
     _same_rows(result, expected, ordered=True)
     assert sp.issparse(graph) and graph.nnz == sum(len(a) for a in expected[1])
+
+
+def test_the_core_kd_tree_is_kept_between_searches_and_never_saved(tmp_path):
+    from skaccel.neighbors._base import _CORE_TREES
+
+    X, Q, r = data(n=6000, p=4, q=1200, seed=9)
+    y = r.integers(0, 3, X.shape[0])
+    model = KNeighborsClassifier(n_neighbors=5, algorithm="kd_tree").fit(X, y)
+    theirs = sk.KNeighborsClassifier(n_neighbors=5, algorithm="kd_tree").fit(X, y)
+    assert model not in _CORE_TREES
+    assert_array_equal(model.predict(Q), theirs.predict(Q))  # 1,200 queries: built, kept
+    tree = _CORE_TREES[model][1]
+    assert tree.n_rows == 6000 and tree.n_features == 4
+    for query in (Q[:7], Q[::-1][:3], Q[:1]):  # few queries: the kept tree
+        d, i = model.kneighbors(query)
+        d_ref, i_ref = theirs.kneighbors(query)
+        assert_array_equal(i, i_ref)
+        assert_allclose(d, d_ref, rtol=1e-15, atol=0)
+    assert _CORE_TREES[model][1] is tree
+    # Radius searches take the kept tree too.
+    radius = float(np.median(d_ref[:, -1]))
+    nn = NearestNeighbors(radius=radius, algorithm="kd_tree").fit(X)
+    nn.kneighbors(Q)
+    kept = _CORE_TREES[nn][1]
+    _same_rows(
+        nn.radius_neighbors(Q[:20]),
+        sk.NearestNeighbors(radius=radius, algorithm="kd_tree").fit(X).radius_neighbors(Q[:20]),
+        ordered=False,
+    )
+    assert _CORE_TREES[nn][1] is kept
+    # Nothing of it in the model's state, its pickles or its files.
+    assert not any("tree" in k for k in vars(model))
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded not in _CORE_TREES
+    assert_array_equal(loaded.kneighbors(Q[:7])[1], model.kneighbors(Q[:7])[1])
+    skaccel.save(model, tmp_path / "m.skm")
+    assert (tmp_path / "m.skm").stat().st_size < 1.1 * (X.nbytes + y.nbytes)
+    # A refit drops it; new rows get a new one.
+    model.fit(X[:3000], y[:3000])
+    assert model not in _CORE_TREES
+    model.predict(Q)
+    assert _CORE_TREES[model][1].n_rows == 3000
+
+
+def test_a_second_search_of_few_queries_builds_the_tree():
+    from skaccel.neighbors._base import _CORE_TREES
+
+    X, Q, _ = data(n=3000, p=3, q=40, seed=10)
+    model = NearestNeighbors(n_neighbors=4, algorithm="kd_tree").fit(X)
+    ref = sk.NearestNeighbors(n_neighbors=4, algorithm="kd_tree").fit(X).kneighbors(Q)
+    first = model.kneighbors(Q)  # by brute force with the trees' distances
+    assert _CORE_TREES[model] is None
+    second = model.kneighbors(Q)  # the tree, built and kept
+    assert _CORE_TREES[model] is not None
+    for d, i in (first, second):
+        assert_array_equal(i, ref[1])
+        assert_allclose(d, ref[0], rtol=1e-15, atol=0)
+    # Brute-force models never build one.
+    brute = NearestNeighbors(n_neighbors=4, algorithm="brute").fit(X)
+    brute.kneighbors(Q)
+    brute.kneighbors(Q)
+    assert brute not in _CORE_TREES

@@ -90,6 +90,34 @@ void kdtree_kneighbors(const KDTree<T>& tree, ConstMatrixView<T> X, ConstMatrixV
 // kdtree.cpp), else by brute force.
 enum class SearchAlgorithm { brute, kd_tree };
 
+// A kd-tree that a caller keeps between searches of one model (the Python estimators do):
+// while a KeptTreeScope lives on a thread, the model types' searches on that thread over
+// exactly the rows it was built on (the same memory and shape) take it, where a tree pays,
+// instead of building one. Scopes nest; each restores the one before it.
+template <class T>
+class KeptTreeScope {
+ public:
+  KeptTreeScope(const KDTree<T>& tree, const T* rows);
+  ~KeptTreeScope();
+  KeptTreeScope(const KeptTreeScope&) = delete;
+  KeptTreeScope& operator=(const KeptTreeScope&) = delete;
+
+ private:
+  const void* previous_tree_;
+  const void* previous_rows_;
+  bool previous_float_;
+};
+
+// The tree of the innermost KeptTreeScope of this thread when it was built on `rows`
+// (n_rows × n_features, of T), else nullptr.
+template <class T>
+const KDTree<T>* kept_tree(const T* rows, std::int64_t n_rows, std::int64_t n_features);
+
+// Whether the kd-tree is the faster search of n_queries rows in n_rows of n_features: few
+// enough features for that many rows, and enough queries to pay for its build unless it is
+// `built` already (a model keeps its tree between searches).
+bool kdtree_pays(std::int64_t n_queries, std::int64_t n_features, std::int64_t n_rows, bool built);
+
 template <class T>
 void kneighbors(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
                 SearchAlgorithm algorithm, std::int64_t leaf_size, MatrixView<double> distances,
@@ -151,12 +179,14 @@ inline RadiusArithmetic radius_arithmetic(const std::string& name) {
 // their error bound of the radius by the trees' sum, so both give the trees'
 // neighbourhoods. Queries are shared among the threads; the result does not depend on
 // their number. With `with_distances`, each neighbour's squared distance as that search
-// gives it: the trees' sum, or the brute force's max(product form, 0).
+// gives it: the trees' sum, or the brute force's max(product form, 0). `built_tree`, a
+// kd-tree already built on Y, is searched instead of a new one (leaf_size then unused).
 
 template <class T>
 Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,
                                    RadiusArithmetic arithmetic, std::int64_t leaf_size,
-                                   int n_threads, bool with_distances = false);
+                                   int n_threads, bool with_distances = false,
+                                   const KDTree<T>* built_tree = nullptr);
 
 // --- local outlier factor ---------------------------------------------------------------
 

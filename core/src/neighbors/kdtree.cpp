@@ -318,6 +318,55 @@ void kdtree_kneighbors(const KDTree<T>& tree, ConstMatrixView<T> X, ConstMatrixV
   });
 }
 
+namespace {
+// The innermost KeptTreeScope of this thread: its tree (a KDTree<float> or KDTree<double>,
+// as kept_float_of_thread tells) and the rows it was built on.
+thread_local const void* kept_tree_of_thread = nullptr;
+thread_local const void* kept_rows_of_thread = nullptr;
+thread_local bool kept_float_of_thread = false;
+}  // namespace
+
+template <class T>
+KeptTreeScope<T>::KeptTreeScope(const KDTree<T>& tree, const T* rows)
+    : previous_tree_(kept_tree_of_thread),
+      previous_rows_(kept_rows_of_thread),
+      previous_float_(kept_float_of_thread) {
+  kept_tree_of_thread = &tree;
+  kept_rows_of_thread = rows;
+  kept_float_of_thread = std::is_same_v<T, float>;
+}
+
+template <class T>
+KeptTreeScope<T>::~KeptTreeScope() {
+  kept_tree_of_thread = previous_tree_;
+  kept_rows_of_thread = previous_rows_;
+  kept_float_of_thread = previous_float_;
+}
+
+template <class T>
+const KDTree<T>* kept_tree(const T* rows, std::int64_t n_rows, std::int64_t n_features) {
+  if (rows == nullptr || kept_rows_of_thread != static_cast<const void*>(rows) ||
+      kept_float_of_thread != std::is_same_v<T, float>)
+    return nullptr;
+  const auto* tree = static_cast<const KDTree<T>*>(kept_tree_of_thread);
+  if (static_cast<std::int64_t>(tree->index.size()) != n_rows || tree->n_features != n_features)
+    return nullptr;
+  return tree;
+}
+
+template class KeptTreeScope<float>;
+template class KeptTreeScope<double>;
+template const KDTree<float>* kept_tree<float>(const float*, std::int64_t, std::int64_t);
+template const KDTree<double>* kept_tree<double>(const double*, std::int64_t, std::int64_t);
+
+bool kdtree_pays(std::int64_t n_queries, std::int64_t n_features, std::int64_t n_rows, bool built) {
+  // The search's crossovers are measured in kneighbors() below; a build costs about as
+  // much as brute force for 1,000 queries.
+  const bool few_features =
+      n_features <= kTreeMaxFeatures || (n_features <= kLargeTreeMaxFeatures && n_rows >= 100000);
+  return few_features && n_rows > 0 && (built || n_queries >= 1000);
+}
+
 template <class T>
 void kneighbors(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
                 SearchAlgorithm algorithm, std::int64_t leaf_size, MatrixView<double> distances,
@@ -330,8 +379,7 @@ void kneighbors(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool
   // Beyond, brute force with the trees' distances gives the same neighbours (up to the
   // order of distances equal within roundoff).
   const bool use_tree =
-      algorithm == SearchAlgorithm::kd_tree && X.rows >= 1000 &&
-      (X.cols <= kTreeMaxFeatures || (X.cols <= kLargeTreeMaxFeatures && Y.rows >= 100000));
+      algorithm == SearchAlgorithm::kd_tree && kdtree_pays(X.rows, X.cols, Y.rows, /*built=*/false);
   if (!use_tree) {
     kneighbors_euclidean<T>(X, Y, k, squared, algorithm == SearchAlgorithm::brute, distances,
                             indices, n_threads);

@@ -46,7 +46,8 @@ NeighborWeights weights_of(const State& s) {
 }
 
 // distances and indices of X's n_neighbors nearest training rows, by the search the fitted
-// algorithm selects (kd_tree and ball_tree: the kd-tree, built for the call).
+// algorithm selects (kd_tree and ball_tree: the caller's kept tree of these rows, where it
+// pays, else the kd-tree built for the call or brute force with the trees' distances).
 void search(const State& s, const model::AnyMatrix& X, std::int64_t k, MatrixView<double> distances,
             MatrixView<std::int64_t> indices, int n_threads) {
   check_metric(s);
@@ -62,16 +63,22 @@ void search(const State& s, const model::AnyMatrix& X, std::int64_t k, MatrixVie
     leaf_size = leaf->integer;
   }
   const SearchAlgorithm algorithm = tree ? SearchAlgorithm::kd_tree : SearchAlgorithm::brute;
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const ConstMatrixView<T> rows =
+        ConstMatrixView<T>::row_major(fit.as<T>(), fit.shape[0], fit.shape[1]);
+    const ConstMatrixView<T> queries = X.view<const T>();
+    // A tree its caller keeps for these rows (KeptTreeScope), where a kept tree pays.
+    const KDTree<T>* kept = tree ? kept_tree<T>(rows.data, rows.rows, rows.cols) : nullptr;
+    if (kept != nullptr && kdtree_pays(queries.rows, rows.cols, rows.rows, /*built=*/true))
+      kdtree_kneighbors<T>(*kept, queries, rows, k, false, distances, indices, n_threads);
+    else
+      kneighbors<T>(queries, rows, k, false, algorithm, leaf_size, distances, indices, n_threads);
+  };
   if (X.dtype == model::ScalarType::float32)
-    kneighbors<float>(
-        X.view<const float>(),
-        ConstMatrixView<float>::row_major(fit.as<float>(), fit.shape[0], fit.shape[1]), k, false,
-        algorithm, leaf_size, distances, indices, n_threads);
+    run(float{});
   else
-    kneighbors<double>(
-        X.view<const double>(),
-        ConstMatrixView<double>::row_major(fit.as<double>(), fit.shape[0], fit.shape[1]), k, false,
-        algorithm, leaf_size, distances, indices, n_threads);
+    run(double{});
 }
 
 struct Neighbours {

@@ -292,7 +292,8 @@ void brute_search(ConstMatrixView<T> X, ConstMatrixView<T> Y, double r2,
 template <class T>
 Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, double radius,
                                    RadiusArithmetic arithmetic, std::int64_t leaf_size,
-                                   int n_threads, bool with_distances) {
+                                   int n_threads, bool with_distances,
+                                   const KDTree<T>* built_tree) {
   if (X.cols != Y.cols) throw InvalidArgument("X and Y have different numbers of features");
   if (!(radius >= 0.0)) throw InvalidArgument("the radius must be a number ≥ 0");
   if (leaf_size < 1) throw InvalidArgument("leaf_size must be at least 1");
@@ -304,8 +305,13 @@ Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, d
                         : radius * radius;
   if (X.rows == 0 || Y.rows == 0) return Parts(X.rows, kQueryRows, with_distances).join();
   if (arithmetic == RadiusArithmetic::tree) {
+    if (built_tree != nullptr && (static_cast<std::int64_t>(built_tree->index.size()) != Y.rows ||
+                                  built_tree->n_features != Y.cols))
+      throw InvalidArgument("the tree was not built on Y");
     // The tree is cheap to build (O(m log m)) next to the tiles' m × n pairs.
-    const KDTree<T> tree = build_kdtree<T>(Y, leaf_size);
+    KDTree<T> own;
+    if (built_tree == nullptr) own = build_kdtree<T>(Y, leaf_size);
+    const KDTree<T>& tree = built_tree != nullptr ? *built_tree : own;
     if (tree_pays(tree, X, Y, r2, with_distances)) {
       Parts parts(X.rows, kTreeBatch, with_distances);
       tree_search<T>(tree, X, Y, r2, parts, n_threads);
@@ -322,9 +328,10 @@ Neighborhoods radius_neighborhoods(ConstMatrixView<T> X, ConstMatrixView<T> Y, d
 
 template Neighborhoods radius_neighborhoods<float>(ConstMatrixView<float>, ConstMatrixView<float>,
                                                    double, RadiusArithmetic, std::int64_t, int,
-                                                   bool);
+                                                   bool, const KDTree<float>*);
 template Neighborhoods radius_neighborhoods<double>(ConstMatrixView<double>,
                                                     ConstMatrixView<double>, double,
-                                                    RadiusArithmetic, std::int64_t, int, bool);
+                                                    RadiusArithmetic, std::int64_t, int, bool,
+                                                    const KDTree<double>*);
 
 }  // namespace skaccel::neighbors

@@ -3,9 +3,11 @@ once, the lazily built tree, and ``kneighbors`` by the core's brute-force search
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import numbers
+import weakref
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +30,10 @@ _MISSING = object()
 
 # Where the tree is kept once built (not pickled, not in model files: rebuilt on demand).
 _TREE_KEY = "_skaccel_tree"
+# The core's kd-tree of each model's fitted rows, kept between the model's searches with
+# what it was built on (None before one is built: the model has searched once, and a
+# second search of few queries builds it). Outside the models: never pickled or copied.
+_CORE_TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # Set while scikit-learn's kneighbors_graph runs: it builds a SciPy matrix from
 # kneighbors' arrays with NumPy, so they stay NumPy's whatever X's namespace.
@@ -142,6 +148,7 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
 
     def _fit(self, X, y=None):
         self.__dict__.pop(_TREE_KEY, None)
+        _CORE_TREES.pop(self, None)
         self.__dict__.pop("effective_metric_params_", None)
         namespace = Namespace(X)
         reason = _fit_fallback_reason(self, X) or input_fallback_reason(X, namespace)
@@ -170,7 +177,7 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
         search = (
             "brute-force search"
             if self._fit_method == "brute"
-            else f"kd-tree (algorithm {self._fit_method!r}; built by each search)"
+            else f"kd-tree (algorithm {self._fit_method!r}; built by the first search it pays for)"
         )
         log_core(
             self,
@@ -224,9 +231,52 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             return Unsupported(f"X is {X.dtype}, the model {model_dtype}")
         return converted
 
+    def _core_tree(self, n_queries):
+        """The core's kd-tree of the fitted rows, kept between searches, when a search of
+        n_queries in the trees' arithmetic takes it (else None: the core's brute force).
+        A tree pays for its build over 1,000 queries (kdtree_pays); a model searched
+        again builds it whatever the number, and keeps it. It is rebuilt when the fitted
+        rows are not the array it was built on."""
+        if self._fit_method == "brute":
+            return None
+        rows = self._fit_rows()
+        key = (
+            rows.__array_interface__["data"][0],
+            rows.shape,
+            rows.strides,
+            rows.dtype.str,
+            int(self.leaf_size),
+        )
+        searched = self in _CORE_TREES
+        kept = _CORE_TREES.get(self)
+        if kept is not None and kept[0] != key:
+            kept = None
+        if not _core.kdtree_pays(n_queries, rows.shape[1], rows.shape[0], searched):
+            _CORE_TREES.setdefault(self, None)
+            return None
+        if kept is None:
+            kept = (key, _core.kdtree_index(rows, int(self.leaf_size)))
+            _CORE_TREES[self] = kept
+        return kept[1]
+
+    def _kept_tree_scope(self, n_queries):
+        """A context in which the model type's searches (predict, predict_proba, the C++
+        functions skaccel-predict runs) take the model's kept kd-tree, where one pays."""
+        tree = self._core_tree(n_queries)
+        rows = self._fit_rows()
+        if tree is None or not rows.flags.c_contiguous:
+            return contextlib.nullcontext()
+        return _core.kept_tree(tree, rows)
+
     def _search(self, X, k):
         distances = np.empty((X.shape[0], k), dtype=np.float64)
         indices = np.empty((X.shape[0], k), dtype=np.int64)
+        tree = self._core_tree(X.shape[0])
+        if tree is not None:
+            _core.kneighbors_tree(
+                tree, X, self._fit_rows(), k, False, distances, indices, n_threads(self.n_jobs)
+            )
+            return distances, indices
         _core.kneighbors(
             X,
             self._fit_rows(),
@@ -428,6 +478,9 @@ class RadiusNeighborsCoreMixin:
         def compute(X_checked, namespace):
             fit_rows = self._fit_rows()
             arithmetic = self._radius_arithmetic()
+            # The kept tree, where the model has one or its kneighbors would build one;
+            # else the search builds its own (or takes tiles, as a sample shows cheaper).
+            tree = self._core_tree(X_checked.shape[0]) if arithmetic == "tree" else None
             indptr, indices, squared = _core.radius_neighbors(
                 X_checked,
                 fit_rows,
@@ -436,6 +489,7 @@ class RadiusNeighborsCoreMixin:
                 int(self.leaf_size),
                 bool(return_distance),
                 n_threads(self.n_jobs),
+                tree,
             )
             counts = np.diff(indptr)
             rows = np.repeat(np.arange(len(counts)), counts)

@@ -108,7 +108,8 @@ class KNeighborsClassifier(KNeighborsCoreMixin, _SklearnKNeighborsClassifier):
         check_is_fitted(self, "_fit_method")
 
         def compute(X_checked, namespace):
-            out = self._core_method("predict", X_checked)
+            with self._kept_tree_scope(X_checked.shape[0]):
+                out = self._core_method("predict", X_checked)
             if isinstance(out, Unsupported):
                 return out
             classes = Namespace(self.classes_)
@@ -147,7 +148,8 @@ class KNeighborsClassifier(KNeighborsCoreMixin, _SklearnKNeighborsClassifier):
         check_is_fitted(self, "_fit_method")
 
         def compute(X_checked, namespace):
-            out = self._core_method("predict_proba", X_checked)
+            with self._kept_tree_scope(X_checked.shape[0]):
+                out = self._core_method("predict_proba", X_checked)
             return out if isinstance(out, Unsupported) else namespace.wrap(out)
 
         return dispatch(

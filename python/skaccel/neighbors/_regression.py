@@ -44,7 +44,8 @@ class KNeighborsRegressor(KNeighborsCoreMixin, _SklearnKNeighborsRegressor):
         return self._query_input(namespace, X)
 
     def _predict_core(self, X_checked, namespace):
-        out = self._core_method("predict", X_checked)
+        with self._kept_tree_scope(X_checked.shape[0]):
+            out = self._core_method("predict", X_checked)
         return out if isinstance(out, Unsupported) else namespace.wrap(out)
 
     def predict(self, X):
