@@ -545,17 +545,18 @@ def test_float32_brute_force_squares_the_radius_in_float32():
     assert_array_equal(brute.radius_neighbors(X[:1])[1][0], [0])
 
 
-def test_radius_neighbors_of_a_wide_tree_model_by_tiles_and_whole_nodes():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_radius_neighbors_of_a_wide_tree_model_by_tiles_and_whole_nodes(dtype):
     # 40 features and a large radius: the tiles with the trees' decisions (a sample shows
-    # the tree would compute most sums); then a radius holding every row (the tree takes
-    # whole nodes, their distances still the trees' sums).
-    X, Q, _ = data(n=1200, p=40, q=80, seed=5)
+    # the tree would compute most sums; float32 rows screened by sgemm); then a radius
+    # holding every row (the tree takes whole nodes, their distances still the trees' sums).
+    X, Q, _ = data(n=1200, p=40, q=80, seed=5, dtype=dtype)
     radius = float(np.median(np.linalg.norm(Q[:, None] - X[None, :200], axis=2)))
     for r in (radius, 1e6):
         ours = NearestNeighbors(radius=r, algorithm="kd_tree").fit(X)
         theirs = sk.NearestNeighbors(radius=r, algorithm="kd_tree").fit(X)
         _same_rows(ours.radius_neighbors(Q), theirs.radius_neighbors(Q), ordered=False)
-    X3, Q3, _ = data(n=3000, p=2, q=50, seed=6)
+    X3, Q3, _ = data(n=3000, p=2, q=50, seed=6, dtype=dtype)
     ours = NearestNeighbors(radius=1e6, algorithm="kd_tree").fit(X3)
     theirs = sk.NearestNeighbors(radius=1e6, algorithm="kd_tree").fit(X3)
     _same_rows(ours.radius_neighbors(Q3), theirs.radius_neighbors(Q3), ordered=False)
@@ -711,3 +712,35 @@ def test_a_second_search_of_few_queries_builds_the_tree():
     brute.kneighbors(Q)
     brute.kneighbors(Q)
     assert brute not in _CORE_TREES
+
+
+def test_threads_share_a_model_and_its_kept_tree():
+    import concurrent.futures
+
+    X, Q, r = data(n=8000, p=3, q=1500, seed=11)
+    y = r.integers(0, 4, X.shape[0])
+    model = KNeighborsClassifier(n_neighbors=7, algorithm="kd_tree").fit(X, y)
+    expected = sk.KNeighborsClassifier(n_neighbors=7, algorithm="kd_tree").fit(X, y)
+    expected_proba = expected.predict_proba(Q)
+    radius = 0.5
+
+    def job(i):
+        query = Q[i % 3 :: 3] if i % 2 else Q
+        proba = model.predict_proba(query)
+        d, ind = model.kneighbors(query[:50])
+        return i, query, proba, d, ind
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(job, range(12)))
+    for i, query, proba, d, ind in results:
+        rows = slice(i % 3, None, 3) if i % 2 else slice(None)
+        assert_allclose(proba, expected_proba[rows], rtol=1e-13)
+        d_ref, i_ref = expected.kneighbors(query[:50])
+        assert_array_equal(ind, i_ref)
+        assert_allclose(d, d_ref, rtol=1e-15, atol=0)
+    nn = NearestNeighbors(radius=radius, algorithm="kd_tree").fit(X)
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        found = list(pool.map(lambda _: nn.radius_neighbors(Q, sort_results=True), range(6)))
+    reference = sk.NearestNeighbors(radius=radius, algorithm="kd_tree").fit(X)
+    for result in found:
+        _same_rows(result, reference.radius_neighbors(Q, sort_results=True), ordered=False)
