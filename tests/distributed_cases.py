@@ -39,9 +39,13 @@ def rtol(cls, dtype):
     from skaccel._distributed import iterates
 
     if iterates(base_of(cls)):
-        # float32: the objective itself is exact to ~1e-7 only, and where L-BFGS stops
-        # on it depends on the sums' rounding: coefficients agree to ~1e-3 absolute.
-        return 1e-5 if dtype == np.float64 else 1e-2
+        # Where L-BFGS stops depends on the sums' rounding (the shards' order): it stops on
+        # the objective's relative decrease (~1e-12 apart here), so along flat directions
+        # (the intercepts against uncentred columns) float64 coefficients differ by up to
+        # ~3e-5 (measured: LogisticRegression on 3 dask partitions, gradients ~2e-4 at
+        # both stops); float32: the objective itself is exact to ~1e-7 only, and the
+        # coefficients agree to ~1e-3 absolute.
+        return 1e-4 if dtype == np.float64 else 1e-2
     return 1e-9 if dtype == np.float64 else 2e-4
 
 
