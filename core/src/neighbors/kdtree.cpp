@@ -17,15 +17,12 @@
 namespace skaccel::neighbors {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr std::int64_t kNoRow = std::numeric_limits<std::int64_t>::max();
+using detail::before;
+using detail::kInf;
+using detail::kNoRow;
 // Up to how many features kneighbors searches by the tree (measured in kneighbors()), and
 // up to how many for 100,000 rows or more.
 constexpr std::int64_t kTreeMaxFeatures = 8, kLargeTreeMaxFeatures = 10;
-
-inline bool before(double d1, std::int64_t j1, double d2, std::int64_t j2) {
-  return d1 < d2 || (d1 == d2 && j1 < j2);
-}
 
 // The leaf distances, one feature at a time over a vector of rows: every row's sum still
 // runs over the features in order (this file is compiled without contraction into fused
@@ -94,25 +91,7 @@ inline __attribute__((always_inline)) void search_body(const KDTree<T>& tree, co
   std::int64_t* hj = s.hj.data();
   std::fill(hd, hd + k, kInf);
   std::fill(hj, hj + k, kNoRow);
-  const auto offer = [&](double d, std::int64_t j) {
-    if (std::isnan(d)) d = kInf;
-    if (!before(d, j, hd[0], hj[0])) return;
-    std::int64_t a = 0;
-    for (;;) {
-      const std::int64_t l = 2 * a + 1, r = l + 1;
-      std::int64_t largest = a;
-      double ld = d;
-      std::int64_t lj = j;
-      if (l < k && before(ld, lj, hd[l], hj[l])) largest = l, ld = hd[l], lj = hj[l];
-      if (r < k && before(ld, lj, hd[r], hj[r])) largest = r;
-      if (largest == a) break;
-      hd[a] = hd[largest];
-      hj[a] = hj[largest];
-      a = largest;
-    }
-    hd[a] = d;
-    hj[a] = j;
-  };
+  const auto offer = [&](double d, std::int64_t j) { detail::heap_offer(hd, hj, k, d, j); };
   // Depth first, the nearer child first; a node is skipped when its box is farther than
   // the worst kept (with a margin for the boxes' roundoff: equal distances of lower rows
   // must still be found).

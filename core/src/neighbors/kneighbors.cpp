@@ -26,13 +26,9 @@ using detail::squared_norms;
 // about one core's L2) is scanned into the heaps right after the gemm that writes it.
 // (128 × 512 and 512 × 256 measured within noise of it on 100,000 × 50.)
 constexpr std::int64_t kQueryRows = 256, kBlockRows = 512;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr std::int64_t kNoRow = std::numeric_limits<std::int64_t>::max();
-
-// (distance, row) in the order scikit-learn's heaps keep: nearer first, then lower row.
-inline bool before(double d1, std::int64_t j1, double d2, std::int64_t j2) {
-  return d1 < d2 || (d1 == d2 && j1 < j2);
-}
+using detail::before;
+using detail::kInf;
+using detail::kNoRow;
 
 // k candidates per query row as binary max-heaps (the worst at the root), flat arrays.
 // Filled with sentinels (inf, kNoRow) that every real candidate displaces.
@@ -45,27 +41,9 @@ class Heaps {
 
   double worst(std::int64_t row) const { return d_[row * k_]; }
 
-  // Offers (d, j); kept when it comes before the root (a NaN ranks as +inf).
+  // Offers (d, j) to the row's heap (detail::heap_offer).
   void offer(std::int64_t row, double d, std::int64_t j) {
-    if (std::isnan(d)) d = kInf;
-    double* hd = d_.data() + row * k_;
-    std::int64_t* hj = j_.data() + row * k_;
-    if (!before(d, j, hd[0], hj[0])) return;
-    std::int64_t i = 0;  // sift the new root down
-    for (;;) {
-      const std::int64_t l = 2 * i + 1, r = l + 1;
-      std::int64_t largest = i;
-      double ld = d;
-      std::int64_t lj = j;
-      if (l < k_ && before(ld, lj, hd[l], hj[l])) largest = l, ld = hd[l], lj = hj[l];
-      if (r < k_ && before(ld, lj, hd[r], hj[r])) largest = r;
-      if (largest == i) break;
-      hd[i] = hd[largest];
-      hj[i] = hj[largest];
-      i = largest;
-    }
-    hd[i] = d;
-    hj[i] = j;
+    detail::heap_offer(d_.data() + row * k_, j_.data() + row * k_, k_, d, j);
   }
 
   // The candidates of `row`, sorted nearest first, appended to `out`.

@@ -2,7 +2,9 @@
 // What the neighbour searches share (kneighbors.cpp, kdtree.cpp, radius.cpp): row blocks
 // for gemm, the rows' squared norms, and the trees' squared distance.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -11,6 +13,37 @@
 #include "skaccel/threading.hpp"
 
 namespace skaccel::neighbors::detail {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::int64_t kNoRow = std::numeric_limits<std::int64_t>::max();
+
+// (distance, row) in the order scikit-learn's heaps keep: nearer first, then lower row.
+inline bool before(double d1, std::int64_t j1, double d2, std::int64_t j2) {
+  return d1 < d2 || (d1 == d2 && j1 < j2);
+}
+
+// Offers (d, j) to a binary max-heap of k (distance, row) pairs, the worst at the root
+// (hd[0], hj[0]), filled first with sentinels (inf, kNoRow) that every real candidate
+// displaces: kept when it comes before the root (a NaN ranks as +inf), sifted down.
+inline void heap_offer(double* hd, std::int64_t* hj, std::int64_t k, double d, std::int64_t j) {
+  if (std::isnan(d)) d = kInf;
+  if (!before(d, j, hd[0], hj[0])) return;
+  std::int64_t i = 0;
+  for (;;) {
+    const std::int64_t l = 2 * i + 1, r = l + 1;
+    std::int64_t largest = i;
+    double ld = d;
+    std::int64_t lj = j;
+    if (l < k && before(ld, lj, hd[l], hj[l])) largest = l, ld = hd[l], lj = hj[l];
+    if (r < k && before(ld, lj, hd[r], hj[r])) largest = r;
+    if (largest == i) break;
+    hd[i] = hd[largest];
+    hj[i] = hj[largest];
+    i = largest;
+  }
+  hd[i] = d;
+  hj[i] = j;
+}
 
 // Rows [r0, r0 + rows) of M as a row-major block of U: M's own memory when it is one of U
 // (leading dimension returned in *ld), else a copy (converted to U) in `storage`.
