@@ -217,17 +217,18 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             return f"algorithm {self._fit_method!r}"
         return None
 
-    def _query_input(self, namespace: Namespace, X):
+    def _query_input(self, namespace: Namespace, X, same_dtype=False):
         """X validated as scikit-learn's kneighbors validates it, in the model's dtype
         (float64 models convert numeric X, as scikit-learn's distances do; float32
-        models take float32 X), or Unsupported."""
+        models take float32 X; with `same_dtype`, X of the model's dtype only), or
+        Unsupported."""
         reason = self._core_serves()
         if reason is not None:
             return Unsupported(reason)
         X = validate_data(self, namespace.host(X), reset=False)
         model_dtype = self._fit_rows().dtype.name
         converted = self._inference_input(X, model_dtype)
-        if converted is None:
+        if converted is None or (same_dtype and X.dtype.name != model_dtype):
             return Unsupported(f"X is {X.dtype}, the model {model_dtype}")
         return converted
 
@@ -459,21 +460,12 @@ class RadiusNeighborsCoreMixin:
             brute = self._radius_arithmetic() == "brute"
             if brute and not get_config().get("enable_cython_pairwise_dist", True):
                 return Unsupported("enable_cython_pairwise_dist=False")
-            reason = self._core_serves()
-            if reason is not None:
-                return Unsupported(reason)
             if query_is_train:
-                return self._fit_rows()
-            X_checked = validate_data(self, namespace.host(X), reset=False)
-            model_dtype = self._fit_rows().dtype.name
-            if brute and X_checked.dtype.name != model_dtype:
-                # scikit-learn's pairwise-distance reduction needs the model's dtype; its
-                # other brute-force path computes differently.
-                return Unsupported(f"X is {X_checked.dtype}, the model {model_dtype}")
-            converted = self._inference_input(X_checked, model_dtype)
-            if converted is None:
-                return Unsupported(f"X is {X_checked.dtype}, the model {model_dtype}")
-            return converted
+                reason = self._core_serves()
+                return Unsupported(reason) if reason else self._fit_rows()
+            # scikit-learn's pairwise-distance reduction needs X of the model's dtype; its
+            # other brute-force path computes differently.
+            return self._query_input(namespace, X, same_dtype=brute)
 
         def compute(X_checked, namespace):
             fit_rows = self._fit_rows()
@@ -492,7 +484,12 @@ class RadiusNeighborsCoreMixin:
                 tree,
             )
             counts = np.diff(indptr)
-            rows = np.repeat(np.arange(len(counts)), counts)
+            # Each neighbour's query row, where needed (dropping self, sorting).
+            rows = (
+                np.repeat(np.arange(len(counts)), counts)
+                if query_is_train or sort_results
+                else None
+            )
             if query_is_train:
                 # A training row is not its own neighbour (its other copies are).
                 keep = indices != rows
