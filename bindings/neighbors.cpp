@@ -64,12 +64,15 @@ void pairwise_manhattan(In2D<T> X, std::optional<In2D<T>> Y, Out<O> out, int n_t
   neighbors::manhattan_distances<T, O>(x, y, mutable_view(out), n_threads);
 }
 
-// (distances, indices) of the k nearest rows of Y to every row of X (Euclidean; both n × k,
-// float64 and int64, written into the caller's arrays); algorithm "brute" or "kd_tree".
+// (distances, indices) of the k nearest rows of Y to every row of X (both n × k, float64
+// and int64, written into the caller's arrays); algorithm "brute" or "kd_tree"; metric one
+// of scikit-learn's names of the Minkowski family, p minkowski's order; `squared`: the
+// reduced distances.
 template <class T>
 void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, const std::string& algorithm,
                 std::int64_t leaf_size, Out<double> distances, Out<std::int64_t> indices,
-                int n_threads) {
+                int n_threads, const std::string& metric, double p) {
+  const neighbors::Metric kind = neighbors::metric_named(metric, p);
   neighbors::SearchAlgorithm search;
   if (algorithm == "brute")
     search = neighbors::SearchAlgorithm::brute;
@@ -80,7 +83,7 @@ void kneighbors(In2D<T> X, In2D<T> Y, std::int64_t k, bool squared, const std::s
   const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
   nb::gil_scoped_release release;
   neighbors::kneighbors<T>(x, y, k, squared, search, leaf_size, mutable_view(distances),
-                           mutable_view(indices), n_threads);
+                           mutable_view(indices), n_threads, kind);
 }
 
 // A kd-tree of a model's training rows, kept by the Python estimator between its searches
@@ -100,11 +103,13 @@ TreeIndex<T> kdtree_index(In2D<T> Y, std::int64_t leaf_size) {
 // kneighbors by a kept tree of Y (the trees' distances; both n × k outputs).
 template <class T>
 void kneighbors_tree(const TreeIndex<T>& tree, In2D<T> X, In2D<T> Y, std::int64_t k, bool squared,
-                     Out<double> distances, Out<std::int64_t> indices, int n_threads) {
+                     Out<double> distances, Out<std::int64_t> indices, int n_threads,
+                     const std::string& metric, double p) {
+  const neighbors::Metric kind = neighbors::metric_named(metric, p);
   const ConstMatrixView<T> x = view<T>(X), y = view<T>(Y);
   nb::gil_scoped_release release;
   neighbors::kdtree_kneighbors<T>(tree.tree, x, y, k, squared, mutable_view(distances),
-                                  mutable_view(indices), n_threads);
+                                  mutable_view(indices), n_threads, kind);
 }
 
 template <class T>
@@ -154,7 +159,8 @@ void def_tree_index(nb::module_& m, const char* name) {
       },
       "tree"_a, "rows"_a.noconvert());
   m.def("kneighbors_tree", &kneighbors_tree<T>, "tree"_a, "X"_a, "Y"_a, "k"_a, "squared"_a,
-        "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+        "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a, "metric"_a = "euclidean",
+        "p"_a = 2.0);
 }
 
 // (indptr, indices, distances or None) of the rows of Y within `radius` of every row of X,
@@ -241,9 +247,11 @@ void local_outlier_scores(In2D<std::int64_t> indices, In1D<M> lrd_fit, In1D<A> l
 
 SKACCEL_BINDINGS(neighbors) {
   m.def("kneighbors", &kneighbors<double>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
-        "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+        "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a,
+        "metric"_a = "euclidean", "p"_a = 2.0);
   m.def("kneighbors", &kneighbors<float>, "X"_a, "Y"_a, "k"_a, "squared"_a, "algorithm"_a,
-        "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a);
+        "leaf_size"_a, "distances"_a.noconvert(), "indices"_a.noconvert(), "n_threads"_a,
+        "metric"_a = "euclidean", "p"_a = 2.0);
   def_tree_index<double>(m, "KDTreeIndex64");
   def_tree_index<float>(m, "KDTreeIndex32");
   m.def("kdtree_pays", &neighbors::kdtree_pays, "n_queries"_a, "n_features"_a, "n_rows"_a,

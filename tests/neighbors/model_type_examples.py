@@ -52,6 +52,34 @@ def _knr_f32_one_target():
     return KNeighborsRegressor(n_neighbors=9).fit(X, y), X[:40] - np.float32(0.1)
 
 
+# The Minkowski family's metrics without parameters (the core's kd-tree and brute force by
+# them; a minkowski of another p keeps it in effective_metric_params_, which model files
+# refuse).
+def _nn_f64_manhattan_kd_tree():
+    X, _ = points(n=1500, p=4, seed=9)
+    model = NearestNeighbors(n_neighbors=5, metric="manhattan", algorithm="kd_tree").fit(X)
+    return model, X[:60] + 0.25
+
+
+def _knc_f32_chebyshev_brute():
+    X, r = points(seed=10, p=7, dtype=np.float32)
+    y = r.integers(0, 4, X.shape[0])
+    model = KNeighborsClassifier(n_neighbors=6, metric="chebyshev", algorithm="brute").fit(X, y)
+    return model, X[:40] * np.float32(1.05)
+
+
+def _knr_f64_cityblock_distance():
+    X, r = points(seed=11, p=3)
+    y = X @ r.standard_normal(3)
+    model = KNeighborsRegressor(n_neighbors=5, metric="cityblock", weights="distance").fit(X, y)
+    return model, X[:40] - 0.2
+
+
+def _lof_f32_manhattan():
+    X, _ = points(n=300, p=5, seed=12, dtype=np.float32)
+    return LocalOutlierFactor(n_neighbors=9, p=1, novelty=True).fit(X), X[::6] + np.float32(0.4)
+
+
 # LocalOutlierFactor's methods score new rows only for novelty detection, so its examples
 # are novelty models (a novelty=False model holds the same fields: tests/neighbors/test_lof.py).
 def _lof_f64_auto_kd_tree():
@@ -82,6 +110,10 @@ EXAMPLES = [
     Example("LocalOutlierFactor", "f64_auto_kd_tree", _lof_f64_auto_kd_tree),
     Example("LocalOutlierFactor", "f32_brute_contamination", _lof_f32_brute_contamination),
     Example("LocalOutlierFactor", "f64_few_rows_duplicates", _lof_f64_few_rows_duplicates),
+    Example("NearestNeighbors", "f64_manhattan_kd_tree", _nn_f64_manhattan_kd_tree),
+    Example("KNeighborsClassifier", "f32_chebyshev_brute", _knc_f32_chebyshev_brute),
+    Example("KNeighborsRegressor", "f64_cityblock_distance", _knr_f64_cityblock_distance),
+    Example("LocalOutlierFactor", "f32_manhattan", _lof_f32_manhattan),
 ]
 
 CHECKS = [
@@ -94,4 +126,30 @@ CHECKS = [
     LocalOutlierFactor(),
     LocalOutlierFactor(novelty=True),
     LocalOutlierFactor(n_neighbors=5, contamination=0.2, algorithm="brute", novelty=True),
+    NearestNeighbors(metric="manhattan"),
+    KNeighborsClassifier(p=1, algorithm="brute"),
+    KNeighborsRegressor(metric="chebyshev", weights="distance"),
+    KNeighborsRegressor(p=3, algorithm="kd_tree"),
 ]
+
+
+def EXPECTED_FAILED_CHECKS(estimator):  # noqa: N802 - the name model_examples reads
+    """scikit-learn's own estimators of these metrics fail the same sparse checks (sparse
+    X runs scikit-learn's code whole)."""
+    params = estimator.get_params()
+    metric, p = params.get("metric"), params.get("p")
+    manhattan = metric in ("manhattan", "cityblock", "l1") or (metric == "minkowski" and p == 1)
+    if manhattan and isinstance(estimator, (KNeighborsClassifier, KNeighborsRegressor)):
+        reason = (
+            "scikit-learn's own brute force of the manhattan metric refuses sparse X of "
+            "int64 indices (Buffer dtype mismatch)"
+        )
+        return {"check_estimator_sparse_array": reason, "check_estimator_sparse_matrix": reason}
+    if metric == "chebyshev" or (metric == "minkowski" and p not in (1, 2)):
+        return {
+            "check_estimator_sparse_tag": (
+                f"scikit-learn's own estimator refuses sparse X for this metric ({metric}, "
+                f"p={p}) though its tags say sparse"
+            )
+        }
+    return {}

@@ -172,11 +172,28 @@ def test_core_runs_and_is_logged(caplog):
     assert "falling back" not in caplog.text
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("algorithm", ["auto", "brute", "kd_tree"])
+@pytest.mark.parametrize(
+    "params", [dict(metric="manhattan"), dict(p=1), dict(p=np.inf), dict(p=3)], ids=repr
+)
+def test_other_metrics_are_the_cores_and_scikit_learns_bits(params, algorithm, dtype, caplog):
+    X, Q = data(p=3, seed=9)
+    X, Q = X.astype(dtype), Q.astype(dtype)
+    with caplog.at_level(logging.INFO, logger="skaccel"):
+        ours = LocalOutlierFactor(novelty=True, algorithm=algorithm, **params).fit(X)
+        scores = ours.score_samples(Q)
+    assert "falling back" not in caplog.text
+    theirs = SklearnLOF(novelty=True, algorithm=algorithm, **params).fit(X)
+    _assert_same_model(ours, theirs)
+    _assert_same(scores, theirs.score_samples(Q), True)
+
+
 @pytest.mark.parametrize(
     "params, kind, reason",
     [
-        (dict(metric="manhattan"), "dense", "metric 'manhattan'"),
-        (dict(p=1), "dense", "metric 'minkowski'"),
+        (dict(metric="cosine"), "dense", "metric 'cosine'"),
+        (dict(metric="minkowski", metric_params={"w": np.ones(3)}), "dense", "metric 'minkowski'"),
         ({}, "sparse", "sparse X"),
     ],
 )

@@ -38,6 +38,21 @@ void manhattan_distances(ConstMatrixView<T> X, ConstMatrixView<T> Y, MatrixView<
 
 // --- k nearest neighbours ---------------------------------------------------------------
 
+// A metric of the Minkowski family as scikit-learn's DistanceMetric computes it, by its
+// reduced distance (what its searches rank by): euclidean Σ_f (x_f − y_f)² (its root the
+// distance), manhattan Σ_f |x_f − y_f|, chebyshev max_f |x_f − y_f| (both their own
+// distance), minkowski Σ_f |x_f − y_f|^p by std::pow (the distance its 1/p-th power), the
+// features in order.
+enum class MetricKind { euclidean, manhattan, chebyshev, minkowski };
+struct Metric {
+  MetricKind kind = MetricKind::euclidean;
+  double p = 2.0;  // minkowski's order (0 < p < ∞)
+};
+
+// scikit-learn's name of the metric ("euclidean", "l2", "manhattan", "cityblock", "l1",
+// "chebyshev", "infinity", "minkowski" with the order p), else InvalidArgument.
+Metric metric_named(const std::string& name, double p);
+
 // The k nearest rows of Y to every row of X by Euclidean distance, as scikit-learn's
 // ArgKmin ranks them: by −2 x·y + ‖y‖² in double (float32 rows are converted, as
 // scikit-learn upcasts them), the nearer first, the lower row of Y first among equal
@@ -77,9 +92,27 @@ KDTree<T> build_kdtree(ConstMatrixView<T> Y, std::int64_t leaf_size);
 // first among equal distances), with distances ranked and given as scikit-learn's trees
 // compute them (squared differences summed in double, feature by feature). Queries are
 // shared among the threads.
+// By another metric of the family: ranked by its reduced distances in the trees'
+// arithmetic; `squared` gives the reduced distances, else the distances (the root by
+// std::pow, as kneighbors_metric).
 template <class T>
 void kdtree_kneighbors(const KDTree<T>& tree, ConstMatrixView<T> X, ConstMatrixView<T> Y,
                        std::int64_t k, bool squared, MatrixView<double> distances,
+                       MatrixView<std::int64_t> indices, int n_threads, Metric metric = Metric{});
+
+// The k nearest rows of Y to every row of X by a metric other than the Euclidean, as
+// scikit-learn's searches rank them (the nearer first, the lower row among equal reduced
+// distances). With `brute_distances`, its brute force's arithmetic (ArgKmin): for float32
+// rows each difference in float32 and the reduced distance rounded to float32, the
+// distance (minkowski's root) too; otherwise its trees' (KDTree, BallTree: the rows in
+// double). distances: the reduced distances when `reduced`, else the distances (the
+// root by std::pow; scikit-learn's trees take it by NumPy's power: the caller's to take
+// from the reduced ones). Tiles of Y (a feature-major block per tile) feed bounded
+// per-row heaps; the threads share queries or, for few, the rows of Y, as
+// kneighbors_euclidean does.
+template <class T>
+void kneighbors_metric(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, Metric metric,
+                       bool reduced, bool brute_distances, MatrixView<double> distances,
                        MatrixView<std::int64_t> indices, int n_threads);
 
 // The search the fitted algorithm selects: `brute` (kneighbors_euclidean, with
@@ -118,10 +151,12 @@ const KDTree<T>* kept_tree(const T* rows, std::int64_t n_rows, std::int64_t n_fe
 // `built` already (a model keeps its tree between searches).
 bool kdtree_pays(std::int64_t n_queries, std::int64_t n_features, std::int64_t n_rows, bool built);
 
+// `metric`: the Euclidean (kneighbors_euclidean), or another of the family
+// (kneighbors_metric, whose `reduced` is `squared` here) with the same choice of search.
 template <class T>
 void kneighbors(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, bool squared,
                 SearchAlgorithm algorithm, std::int64_t leaf_size, MatrixView<double> distances,
-                MatrixView<std::int64_t> indices, int n_threads);
+                MatrixView<std::int64_t> indices, int n_threads, Metric metric = Metric{});
 
 // How scikit-learn weighs the neighbours (_get_weights): uniformly, or by 1 / distance
 // where a row with a zero distance weighs its zero-distance neighbours 1 and the others 0.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -156,6 +157,105 @@ void search(ConstMatrixView<T> X, std::int64_t x_begin, std::int64_t x_end, Cons
   }
 }
 
+// Offers every row of Y in [y_begin, y_end) to the heaps of X's rows [x_begin, x_end) by
+// a reduced distance of Terms (rows.hpp), the differences taken in D (float for the brute
+// force's arithmetic on float32 rows, else double) and the reduced distance rounded to
+// float32 when `to_float`. A tile of Y is copied feature-major, so that one feature of
+// every row of the tile is a contiguous run: the sums (detail::metric_tile) vectorise
+// across rows, four queries at a time, each in feature order.
+template <class D, class T, class Terms>
+void search_metric(ConstMatrixView<T> X, std::int64_t x_begin, std::int64_t x_end,
+                   ConstMatrixView<T> Y, std::int64_t y_begin, std::int64_t y_end,
+                   const Terms& terms, bool to_float, Heaps& heaps) {
+  const std::int64_t p = X.cols;
+  // (Per call, not thread_local: each instantiation's thread_local would take a share of
+  // the static TLS block that a dlopen'ed library is limited to.)
+  std::vector<D> y_columns(static_cast<std::size_t>(std::max<std::int64_t>(p * kBlockRows, 1)));
+  constexpr std::int64_t kTileQueries = 4;  // (metric_tile's)
+  std::vector<D> x_rows(static_cast<std::size_t>(std::max<std::int64_t>(kTileQueries * p, 1)));
+  std::vector<double> sums(static_cast<std::size_t>(kTileQueries * kBlockRows));
+  for (std::int64_t j0 = y_begin; j0 < y_end; j0 += kBlockRows) {
+    const std::int64_t cols = std::min(kBlockRows, y_end - j0);
+    for (std::int64_t b = 0; b < cols; ++b)
+      for (std::int64_t f = 0; f < p; ++f) y_columns[f * cols + b] = static_cast<D>(Y(j0 + b, f));
+    for (std::int64_t i0 = x_begin; i0 < x_end; i0 += kTileQueries) {
+      const std::int64_t rows = std::min(kTileQueries, x_end - i0);
+      for (std::int64_t a = 0; a < rows; ++a)
+        for (std::int64_t f = 0; f < p; ++f) x_rows[a * p + f] = static_cast<D>(X(i0 + a, f));
+      detail::metric_tile(x_rows.data(), rows, y_columns.data(), cols, p, terms, sums.data());
+      for (std::int64_t a = 0; a < rows; ++a) {
+        double* s = sums.data() + a * cols;
+        if (to_float)
+          for (std::int64_t b = 0; b < cols; ++b)
+            s[b] = static_cast<double>(static_cast<float>(s[b]));
+        const std::int64_t h = i0 + a - x_begin;
+        double worst = heaps.worst(h);
+        for (std::int64_t b = 0; b < cols; ++b) {
+          if (s[b] > worst) continue;  // (a NaN goes on, ranked as +inf by offer)
+          heaps.offer(h, s[b], j0 + b);
+          worst = heaps.worst(h);
+        }
+      }
+    }
+  }
+}
+
+// The brute-force searches' parallel plan: search(x_begin, x_end, y_begin, y_end, heaps)
+// offers those rows of Y to those rows' heaps, finish(i, best) writes row i's k best
+// (sorted). Many queries: each thread takes blocks of queries and scans all of Y for
+// them. Few: each thread scans a range of Y for all of them, and the ranges' heaps are
+// merged in the same order, so the result is the sequential one.
+template <class Search, class Finish>
+void search_in_parallel(std::int64_t n, std::int64_t m, std::int64_t k, int threads,
+                        const Search& search, const Finish& finish) {
+  const std::int64_t query_blocks = (n + kQueryRows - 1) / kQueryRows;
+  const std::int64_t y_blocks = (m + kBlockRows - 1) / kBlockRows;
+  if (threads == 1 || query_blocks >= 2 * threads || y_blocks < 2) {
+    std::atomic<std::int64_t> next{0};
+    const int tasks = static_cast<int>(std::clamp<std::int64_t>(query_blocks, 1, threads));
+    parallel_tasks(tasks, [&](int) {
+      std::vector<std::pair<double, std::int64_t>> best;
+      for (std::int64_t b = next++; b < query_blocks; b = next++) {
+        const std::int64_t i0 = b * kQueryRows, i1 = std::min(n, i0 + kQueryRows);
+        Heaps heaps(i1 - i0, k);
+        search(i0, i1, std::int64_t{0}, m, heaps);
+        for (std::int64_t i = i0; i < i1; ++i) {
+          best.clear();
+          heaps.sorted(i - i0, best);
+          finish(i, best.data());
+        }
+      }
+    });
+    return;
+  }
+  const int tasks = static_cast<int>(std::min<std::int64_t>(threads, y_blocks));
+  std::vector<Heaps> parts;
+  parts.reserve(static_cast<std::size_t>(tasks));
+  for (int t = 0; t < tasks; ++t) parts.emplace_back(n, k);
+  parallel_tasks(tasks, [&](int t) {
+    const std::int64_t b0 = y_blocks * t / tasks, b1 = y_blocks * (t + 1) / tasks;
+    search(std::int64_t{0}, n, b0 * kBlockRows, std::min(m, b1 * kBlockRows), parts[t]);
+  });
+  std::vector<std::pair<double, std::int64_t>> all;
+  for (std::int64_t i = 0; i < n; ++i) {
+    all.clear();
+    for (const Heaps& h : parts) h.sorted(i, all);
+    std::partial_sort(all.begin(), all.begin() + k, all.end(), [](const auto& x, const auto& y) {
+      return before(x.first, x.second, y.first, y.second);
+    });
+    finish(i, all.data());
+  }
+}
+
+void check_search(std::int64_t n, std::int64_t m, std::int64_t p_x, std::int64_t p_y,
+                  std::int64_t k, const MatrixView<double>& distances,
+                  const MatrixView<std::int64_t>& indices) {
+  if (p_x != p_y) throw InvalidArgument("X and Y have different numbers of features");
+  if (k < 1 || k > m) throw InvalidArgument("k must be in [1, Y.rows]");
+  if (distances.rows != n || distances.cols != k || indices.rows != n || indices.cols != k)
+    throw InvalidArgument("distances and indices must be X.rows × k");
+}
+
 }  // namespace
 
 template <class T>
@@ -163,10 +263,7 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
                           bool brute_distances, MatrixView<double> distances,
                           MatrixView<std::int64_t> indices, int n_threads) {
   const std::int64_t n = X.rows, m = Y.rows;
-  if (X.cols != Y.cols) throw InvalidArgument("X and Y have different numbers of features");
-  if (k < 1 || k > m) throw InvalidArgument("k must be in [1, Y.rows]");
-  if (distances.rows != n || distances.cols != k || indices.rows != n || indices.cols != k)
-    throw InvalidArgument("distances and indices must be X.rows × k");
+  check_search(n, m, X.cols, Y.cols, k, distances, indices);
   if (n == 0) return;
   const int threads = std::max(1, n_threads);
   // scikit-learn's norms (_sqeuclidean_row_norms: BLAS ddot of the rows in double), so
@@ -196,47 +293,12 @@ void kneighbors_euclidean(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64
     }
   };
 
-  const std::int64_t query_blocks = (n + kQueryRows - 1) / kQueryRows;
-  const std::int64_t y_blocks = (m + kBlockRows - 1) / kBlockRows;
-  if (threads == 1 || query_blocks >= 2 * threads || y_blocks < 2) {
-    // Many queries: each thread takes query blocks and scans all of Y for them.
-    std::atomic<std::int64_t> next{0};
-    const int tasks = static_cast<int>(std::clamp<std::int64_t>(query_blocks, 1, threads));
-    parallel_tasks(tasks, [&](int) {
-      std::vector<std::pair<double, std::int64_t>> best;
-      for (std::int64_t b = next++; b < query_blocks; b = next++) {
-        const std::int64_t i0 = b * kQueryRows, i1 = std::min(n, i0 + kQueryRows);
-        Heaps heaps(i1 - i0, k);
-        search(X, i0, i1, Y, 0, m, x_norms.data(), y_norms.data(), heaps);
-        for (std::int64_t i = i0; i < i1; ++i) {
-          best.clear();
-          heaps.sorted(i - i0, best);
-          finish(i, best.data());
-        }
-      }
-    });
-    return;
-  }
-  // Few queries: each thread scans a range of Y for all of them; the ranges' heaps are
-  // merged in the same order, so the result is the sequential one.
-  const int tasks = static_cast<int>(std::min<std::int64_t>(threads, y_blocks));
-  std::vector<Heaps> parts;
-  parts.reserve(static_cast<std::size_t>(tasks));
-  for (int t = 0; t < tasks; ++t) parts.emplace_back(n, k);
-  parallel_tasks(tasks, [&](int t) {
-    const std::int64_t b0 = y_blocks * t / tasks, b1 = y_blocks * (t + 1) / tasks;
-    search(X, 0, n, Y, b0 * kBlockRows, std::min(m, b1 * kBlockRows), x_norms.data(),
-           y_norms.data(), parts[t]);
-  });
-  std::vector<std::pair<double, std::int64_t>> all;
-  for (std::int64_t i = 0; i < n; ++i) {
-    all.clear();
-    for (const Heaps& h : parts) h.sorted(i, all);
-    std::partial_sort(all.begin(), all.begin() + k, all.end(), [](const auto& x, const auto& y) {
-      return before(x.first, x.second, y.first, y.second);
-    });
-    finish(i, all.data());
-  }
+  search_in_parallel(
+      n, m, k, threads,
+      [&](std::int64_t x0, std::int64_t x1, std::int64_t y0, std::int64_t y1, Heaps& heaps) {
+        search(X, x0, x1, Y, y0, y1, x_norms.data(), y_norms.data(), heaps);
+      },
+      finish);
 }
 
 template void kneighbors_euclidean<float>(ConstMatrixView<float>, ConstMatrixView<float>,
@@ -245,6 +307,76 @@ template void kneighbors_euclidean<float>(ConstMatrixView<float>, ConstMatrixVie
 template void kneighbors_euclidean<double>(ConstMatrixView<double>, ConstMatrixView<double>,
                                            std::int64_t, bool, bool, MatrixView<double>,
                                            MatrixView<std::int64_t>, int);
+
+template <class T>
+void kneighbors_metric(ConstMatrixView<T> X, ConstMatrixView<T> Y, std::int64_t k, Metric metric,
+                       bool reduced, bool brute_distances, MatrixView<double> distances,
+                       MatrixView<std::int64_t> indices, int n_threads) {
+  const std::int64_t n = X.rows, m = Y.rows;
+  check_search(n, m, X.cols, Y.cols, k, distances, indices);
+  if (metric.kind == MetricKind::minkowski && !(metric.p > 0.0 && std::isfinite(metric.p)))
+    throw InvalidArgument("minkowski's p must be positive and finite");
+  if (n == 0) return;
+  const int threads = std::max(1, n_threads);
+  // scikit-learn's float32 brute force (DistanceMetric32) subtracts in float32 and returns
+  // the reduced distance and the distance as float32.
+  const bool single = brute_distances && std::is_same_v<T, float>;
+  const auto run = [&](const auto& terms, const auto& distance) {
+    const auto finish = [&](std::int64_t i, const std::pair<double, std::int64_t>* best) {
+      for (std::int64_t a = 0; a < k; ++a) {
+        indices(i, a) = best[a].second;
+        const double d = reduced ? best[a].first : distance(best[a].first);
+        distances(i, a) = single ? static_cast<double>(static_cast<float>(d)) : d;
+      }
+    };
+    search_in_parallel(
+        n, m, k, threads,
+        [&](std::int64_t x0, std::int64_t x1, std::int64_t y0, std::int64_t y1, Heaps& heaps) {
+          if (single)
+            search_metric<float>(X, x0, x1, Y, y0, y1, terms, true, heaps);
+          else
+            search_metric<double>(X, x0, x1, Y, y0, y1, terms, false, heaps);
+        },
+        finish);
+  };
+  const auto itself = [](double d) { return d; };
+  switch (metric.kind) {
+    case MetricKind::manhattan:
+      return run(detail::ManhattanTerms{}, itself);
+    case MetricKind::chebyshev:
+      return run(detail::ChebyshevTerms{}, itself);
+    case MetricKind::minkowski: {
+      const double root = 1.0 / metric.p;
+      return run(detail::MinkowskiTerms{metric.p}, [root](double d) { return std::pow(d, root); });
+    }
+    case MetricKind::euclidean:
+      break;
+  }
+  throw InvalidArgument("kneighbors_metric: the Euclidean metric is kneighbors_euclidean's");
+}
+
+template void kneighbors_metric<float>(ConstMatrixView<float>, ConstMatrixView<float>, std::int64_t,
+                                       Metric, bool, bool, MatrixView<double>,
+                                       MatrixView<std::int64_t>, int);
+template void kneighbors_metric<double>(ConstMatrixView<double>, ConstMatrixView<double>,
+                                        std::int64_t, Metric, bool, bool, MatrixView<double>,
+                                        MatrixView<std::int64_t>, int);
+
+Metric metric_named(const std::string& name, double p) {
+  if (name == "euclidean" || name == "l2") return {MetricKind::euclidean, 2.0};
+  if (name == "manhattan" || name == "cityblock" || name == "l1")
+    return {MetricKind::manhattan, 1.0};
+  if (name == "chebyshev" || name == "infinity")
+    return {MetricKind::chebyshev, std::numeric_limits<double>::infinity()};
+  if (name == "minkowski") {
+    if (!(p > 0.0)) throw InvalidArgument("minkowski's p must be positive");
+    if (p == 1.0) return {MetricKind::manhattan, 1.0};
+    if (p == 2.0) return {MetricKind::euclidean, 2.0};
+    if (std::isinf(p)) return {MetricKind::chebyshev, p};
+    return {MetricKind::minkowski, p};
+  }
+  throw InvalidArgument("the core's metrics are euclidean, manhattan, chebyshev and minkowski");
+}
 
 // --- votes and means --------------------------------------------------------------------
 

@@ -28,12 +28,19 @@ std::int64_t n_neighbors(const State& s) {
   return k->integer;
 }
 
-// The searches the core computes: brute force over _fit_X by Euclidean distance (what
-// scikit-learn's minkowski p=2 resolves to). Other metrics are scikit-learn's code.
-void check_metric(const State& s) {
+// The metric the core searches by: effective_metric_ of the Minkowski family without
+// parameters (euclidean, what scikit-learn's minkowski p=2 resolves to; manhattan, p=1;
+// chebyshev, p=inf; their aliases). A minkowski of another p keeps it in
+// effective_metric_params_, which no declared field holds: scikit-learn's code computes.
+Metric metric_of(const State& s) {
   const model::Value* metric = s.field("effective_metric_");
-  if (!metric || metric->kind != model::Value::Kind::string || metric->string != "euclidean")
-    throw StateError("only effective_metric_ 'euclidean' is computed by the core");
+  if (!metric || metric->kind != model::Value::Kind::string || metric->string == "minkowski")
+    throw StateError("the core computes effective_metric_ 'euclidean', 'manhattan' or 'chebyshev'");
+  try {
+    return metric_named(metric->string, 2.0);
+  } catch (const InvalidArgument&) {
+    throw StateError("the core does not compute effective_metric_ '" + metric->string + "'");
+  }
 }
 
 NeighborWeights weights_of(const State& s) {
@@ -50,7 +57,7 @@ NeighborWeights weights_of(const State& s) {
 // pays, else the kd-tree built for the call or brute force with the trees' distances).
 void search(const State& s, const model::AnyMatrix& X, std::int64_t k, MatrixView<double> distances,
             MatrixView<std::int64_t> indices, int n_threads) {
-  check_metric(s);
+  const Metric metric = metric_of(s);
   const model::Tensor& fit = s.tensor("_fit_X");
   const model::Value* method = s.field("_fit_method");
   const bool tree = method && method->kind == model::Value::Kind::string &&
@@ -71,9 +78,10 @@ void search(const State& s, const model::AnyMatrix& X, std::int64_t k, MatrixVie
     // A tree its caller keeps for these rows (KeptTreeScope), where a kept tree pays.
     const KDTree<T>* kept = tree ? kept_tree<T>(rows.data, rows.rows, rows.cols) : nullptr;
     if (kept != nullptr && kdtree_pays(queries.rows, rows.cols, rows.rows, /*built=*/true))
-      kdtree_kneighbors<T>(*kept, queries, rows, k, false, distances, indices, n_threads);
+      kdtree_kneighbors<T>(*kept, queries, rows, k, false, distances, indices, n_threads, metric);
     else
-      kneighbors<T>(queries, rows, k, false, algorithm, leaf_size, distances, indices, n_threads);
+      kneighbors<T>(queries, rows, k, false, algorithm, leaf_size, distances, indices, n_threads,
+                    metric);
   };
   if (X.dtype == model::ScalarType::float32)
     run(float{});

@@ -121,6 +121,43 @@ double squared_distance(ConstMatrixView<T> X, std::int64_t i, ConstMatrixView<T>
   return s;
 }
 
+// One feature's term of a reduced distance and how the terms accumulate (Metric), for the
+// searches' templates: `term` of a difference, `add` of a term to the running value, in
+// double. Chebyshev's max is fmax's (a NaN term is ignored; the running value never is one).
+struct SquaredEuclideanTerms {
+  static double term(double d) { return d * d; }
+  static double add(double s, double t) { return s + t; }
+};
+struct ManhattanTerms {
+  static double term(double d) { return std::fabs(d); }
+  static double add(double s, double t) { return s + t; }
+};
+struct ChebyshevTerms {
+  static double term(double d) { return std::fabs(d); }
+  static double add(double s, double t) { return s < t ? t : s; }
+};
+struct MinkowskiTerms {
+  double p;
+  double term(double d) const { return std::pow(std::fabs(d), p); }
+  static double add(double s, double t) { return s + t; }
+};
+
+// The reduced distances (Terms) of up to four queries (n_queries ≤ 4 rows of p values of
+// D, row-major) to the `cols` rows of a feature-major tile of Y (feature f of row b at
+// y_columns[f · cols + b]): out[a · cols + b], each difference taken in D, the terms
+// added in double in feature order. Defined in metric_tiles.cpp (vectorised, with an
+// AVX2 clone).
+#define SKACCEL_DECLARE_METRIC_TILE(D, Terms)                                    \
+  void metric_tile(const D* queries, std::int64_t n_queries, const D* y_columns, \
+                   std::int64_t cols, std::int64_t p, const Terms& terms, double* out);
+SKACCEL_DECLARE_METRIC_TILE(double, ManhattanTerms)
+SKACCEL_DECLARE_METRIC_TILE(float, ManhattanTerms)
+SKACCEL_DECLARE_METRIC_TILE(double, ChebyshevTerms)
+SKACCEL_DECLARE_METRIC_TILE(float, ChebyshevTerms)
+SKACCEL_DECLARE_METRIC_TILE(double, MinkowskiTerms)
+SKACCEL_DECLARE_METRIC_TILE(float, MinkowskiTerms)
+#undef SKACCEL_DECLARE_METRIC_TILE
+
 // squared_distance's sums (Σ_f (q_f − y_f)² in double, feature by feature) from `query`
 // (n_features doubles) to the `count` rows of a feature-major block (a KDTree's leaf:
 // block[f · count + r]), into out[0, count). Defined in kdtree.cpp, vectorised over the rows.

@@ -44,9 +44,38 @@ _HOST_RESULTS = contextvars.ContextVar("skaccel_neighbors_host_results", default
 _SERVED_METHODS = ("brute", "kd_tree", "ball_tree")
 
 
+# The metrics the core searches by (scikit-learn's names of the Minkowski family, as fit
+# leaves them in effective_metric_; 'minkowski' of another p keeps it in
+# effective_metric_params_). Not 'l2', which scikit-learn's brute force sums as the trees
+# do (not by its Euclidean products), nor the trees' 'infinity' and 'p', which its brute
+# force refuses: scikit-learn's code computes them.
+_CORE_METRICS = frozenset(("euclidean", "manhattan", "cityblock", "l1", "chebyshev", "minkowski"))
+
+
+def _core_metric_reason(estimator):
+    """Why fit's resolved metric is not one the core searches by (None when it is): one
+    of _CORE_METRICS without metric_params, or 'minkowski' whose p (the parameter, or
+    metric_params' "p") is positive, without weights; 0 < p < 1 by brute force only
+    (scikit-learn's trees refuse it)."""
+    metric, params = estimator.metric, dict(estimator.metric_params or {})
+    if not isinstance(metric, str) or metric not in _CORE_METRICS:
+        return f"metric {metric!r}"
+    if metric != "minkowski":
+        return f"metric {metric!r} with metric_params {params!r}" if params else None
+    p = params.pop("p", estimator.p)
+    w = params.pop("w", None)
+    if w is not None or params:
+        return f"metric 'minkowski' with metric_params {estimator.metric_params!r}"
+    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not p > 0:
+        return f"metric 'minkowski' with p={p!r}"
+    if p < 1 and estimator.algorithm not in ("auto", "brute"):
+        return f"p={p!r} with algorithm={estimator.algorithm!r}"  # scikit-learn's error
+    return None
+
+
 def _is_euclidean(estimator) -> bool:
     """Whether fit resolves the estimator's metric to scikit-learn's 'euclidean' (the
-    metric the core searches by): 'euclidean', or 'minkowski' with p = 2 and no weights."""
+    radius searches' metric): 'euclidean', or 'minkowski' with p = 2 and no weights."""
     metric, params = estimator.metric, dict(estimator.metric_params or {})
     if metric == "euclidean":
         return not params
@@ -59,8 +88,9 @@ def _is_euclidean(estimator) -> bool:
 
 def _fit_fallback_reason(estimator, X):
     """Why fit runs scikit-learn's code whole (its tree built), or None."""
-    if not _is_euclidean(estimator):
-        return f"metric {estimator.metric!r} (with p={estimator.p!r}, metric_params)"
+    reason = _core_metric_reason(estimator)
+    if reason is not None:
+        return reason
     if estimator.algorithm not in ("auto",) + _SERVED_METHODS:
         return f"algorithm={estimator.algorithm!r}"
     if sp.issparse(X):
@@ -188,14 +218,28 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
         return self
 
     def _resolved_algorithm(self):
-        """scikit-learn's choice of algorithm for the Euclidean metric (recorded as
-        _fit_method; the core's search is brute force for every choice)."""
+        """scikit-learn's choice of algorithm for the core's metrics (recorded as
+        _fit_method; the core's search, kd-tree or brute force, is chosen at each query)."""
         if self.algorithm != "auto":
             return self.algorithm
         n_samples, n_features = self._fit_X.shape
         if n_features > 15 or (self.n_neighbors is not None and self.n_neighbors >= n_samples // 2):
             return "brute"
+        if self._minkowski_p() < 1:
+            return "brute"  # scikit-learn's trees need a metric (0 < p < 1 is not one)
         return "kd_tree"
+
+    def _minkowski_p(self):
+        """The order of the fitted Minkowski metric (2 for euclidean, 1 manhattan, inf
+        chebyshev)."""
+        metric = self.effective_metric_
+        if metric == "minkowski":
+            return float(self.effective_metric_params_["p"])
+        if metric in ("manhattan", "cityblock", "l1"):
+            return 1.0
+        if metric in ("chebyshev", "infinity"):
+            return float("inf")
+        return 2.0
 
     # --- the search -----------------------------------------------------------------------
 
@@ -211,8 +255,18 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             return "the fitted rows are not a dense array"
         if fit_X.dtype.name not in ("float32", "float64"):
             return f"the fitted rows are {fit_X.dtype}"
-        if getattr(self, "effective_metric_", None) != "euclidean":
+        metric = getattr(self, "effective_metric_", None)
+        if not isinstance(metric, str) or metric not in _CORE_METRICS:
             return f"metric {getattr(self, 'effective_metric_', self.metric)!r}"
+        params = self.effective_metric_params_
+        if metric == "minkowski":
+            p = params.get("p")
+            if set(params) - {"p", "w"} or params.get("w") is not None:
+                return f"metric 'minkowski' with {params!r}"
+            if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 < p < np.inf:
+                return f"metric 'minkowski' with p={p!r}"
+        elif params:
+            return f"metric {metric!r} with {params!r}"
         if self._fit_method not in _SERVED_METHODS:
             return f"algorithm {self._fit_method!r}"
         return None
@@ -272,23 +326,40 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
     def _search(self, X, k):
         distances = np.empty((X.shape[0], k), dtype=np.float64)
         indices = np.empty((X.shape[0], k), dtype=np.int64)
+        metric, p = self.effective_metric_, self._minkowski_p()
+        # scikit-learn's trees take minkowski's root by NumPy's power (rdist_to_dist): the
+        # core gives them the reduced distances (the brute force's root is its own, C's pow).
+        numpy_root = metric == "minkowski" and self._fit_method != "brute"
         tree = self._core_tree(X.shape[0])
         if tree is not None:
             _core.kneighbors_tree(
-                tree, X, self._fit_rows(), k, False, distances, indices, n_threads(self.n_jobs)
+                tree,
+                X,
+                self._fit_rows(),
+                k,
+                numpy_root,
+                distances,
+                indices,
+                n_threads(self.n_jobs),
+                metric=metric,
+                p=p,
             )
-            return distances, indices
-        _core.kneighbors(
-            X,
-            self._fit_rows(),
-            k,
-            False,
-            "brute" if self._fit_method == "brute" else "kd_tree",  # ball_tree: the kd-tree
-            int(self.leaf_size),
-            distances,
-            indices,
-            n_threads(self.n_jobs),
-        )
+        else:
+            _core.kneighbors(
+                X,
+                self._fit_rows(),
+                k,
+                numpy_root,
+                "brute" if self._fit_method == "brute" else "kd_tree",  # ball_tree: the kd-tree
+                int(self.leaf_size),
+                distances,
+                indices,
+                n_threads(self.n_jobs),
+                metric=metric,
+                p=p,
+            )
+        if numpy_root:
+            distances **= 1.0 / p
         return distances, indices
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
@@ -457,6 +528,9 @@ class RadiusNeighborsCoreMixin:
                 or not 0.0 <= float(r) < float("inf")
             ):
                 return Unsupported(f"radius={r!r}")
+            metric = getattr(self, "effective_metric_", None)
+            if metric != "euclidean":
+                return Unsupported(f"metric {metric!r}")
             brute = self._radius_arithmetic() == "brute"
             if brute and not get_config().get("enable_cython_pairwise_dist", True):
                 return Unsupported("enable_cython_pairwise_dist=False")
