@@ -52,6 +52,16 @@ _SERVED_METHODS = ("brute", "kd_tree", "ball_tree")
 _CORE_METRICS = frozenset(("euclidean", "manhattan", "cityblock", "l1", "chebyshev", "minkowski"))
 
 
+def _minkowski_reason(p, w, others):
+    """Why a minkowski of order p, weights w and other parameters `others` is not the
+    core's (None when it is: p > 0, no weights, nothing else)."""
+    if w is not None or others:
+        return f"metric 'minkowski' with weights or parameters {dict(others, w=w)!r}"
+    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not p > 0:
+        return f"metric 'minkowski' with p={p!r}"
+    return None
+
+
 def _core_metric_reason(estimator):
     """Why fit's resolved metric is not one the core searches by (None when it is): one
     of _CORE_METRICS without metric_params, or 'minkowski' whose p (the parameter, or
@@ -63,11 +73,9 @@ def _core_metric_reason(estimator):
     if metric != "minkowski":
         return f"metric {metric!r} with metric_params {params!r}" if params else None
     p = params.pop("p", estimator.p)
-    w = params.pop("w", None)
-    if w is not None or params:
-        return f"metric 'minkowski' with metric_params {estimator.metric_params!r}"
-    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not p > 0:
-        return f"metric 'minkowski' with p={p!r}"
+    reason = _minkowski_reason(p, params.pop("w", None), params)
+    if reason is not None:
+        return reason
     if p < 1 and estimator.algorithm not in ("auto", "brute"):
         return f"p={p!r} with algorithm={estimator.algorithm!r}"  # scikit-learn's error
     return None
@@ -237,7 +245,7 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
             return float(self.effective_metric_params_["p"])
         if metric in ("manhattan", "cityblock", "l1"):
             return 1.0
-        if metric in ("chebyshev", "infinity"):
+        if metric == "chebyshev":
             return float("inf")
         return 2.0
 
@@ -258,13 +266,11 @@ class KNeighborsCoreMixin(CoreEstimatorMixin):
         metric = getattr(self, "effective_metric_", None)
         if not isinstance(metric, str) or metric not in _CORE_METRICS:
             return f"metric {getattr(self, 'effective_metric_', self.metric)!r}"
-        params = self.effective_metric_params_
+        params = dict(self.effective_metric_params_)
         if metric == "minkowski":
-            p = params.get("p")
-            if set(params) - {"p", "w"} or params.get("w") is not None:
-                return f"metric 'minkowski' with {params!r}"
-            if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 < p < np.inf:
-                return f"metric 'minkowski' with p={p!r}"
+            reason = _minkowski_reason(params.pop("p", None), params.pop("w", None), params)
+            if reason is not None:
+                return reason
         elif params:
             return f"metric {metric!r} with {params!r}"
         if self._fit_method not in _SERVED_METHODS:
